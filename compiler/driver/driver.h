@@ -1,0 +1,35 @@
+/* driver.h: the axcc command line -- shared options, the pass pipeline, and
+ * one entry point per verb (cli_<verb>.c). Exit codes: 0 ok, 1 user error,
+ * 2 usage error. */
+#ifndef AXCC_DRIVER_H
+#define AXCC_DRIVER_H
+
+#include "codegen.h"
+#include "ir/ir.h"
+#include "passes.h"
+#include "prog/prog.h"
+
+#define MAXDIMS 64
+typedef struct Options {
+	const char *model;
+	DimBind dim[MAXDIMS]; int ndim;  /* --dim NAME=VALUE */
+	const char *dump;                /* -d PASS[,PASS]: dump IR after these passes */
+	int quiet;                       /* -q: no notes */
+} Options;
+
+/* options.c: parses "--dim NAME=VALUE", "-d PASSES", "-q" at argv[*i];
+ * returns 1 if consumed (advancing *i), 0 if not ours, -1 on a usage error. */
+int options_common(Options *o, int argc, char **argv, int *i);
+int usage_error(const char *verb, const char *fmt, ...);   /* prints, returns 2 */
+
+/* pipeline.c: import + canonicalization. NULL after diagnostics. */
+Graph *load_model(const Options *o, Diag *d);
+int run_pipeline(Graph *g, Diag *d, const char *dump);
+/* load_model + lower + plan. */
+Program *build_program(const Options *o, Diag *d, Graph **gout);
+
+int cli_compile(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_info(int argc, char **argv);
+#endif

@@ -1,0 +1,61 @@
+/* options.c: options shared by every verb, and usage errors (exit 2). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+int
+usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "axcc%s%s: ", verb ? " " : "", verb ? verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'axcc %s--help'.\n", verb ? verb : "");
+	return 2;
+}
+
+/* value of an option written "--opt VALUE" or "--opt=VALUE" */
+static const char *
+optval(const char *opt, int argc, char **argv, int *i)
+{
+	size_t n = strlen(opt);
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != 0 || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+int
+options_common(Options *o, int argc, char **argv, int *i)
+{
+	const char *v;
+	if (!strcmp(argv[*i], "-q") || !strcmp(argv[*i], "--quiet")) {
+		o->quiet = 1;
+		return 1;
+	}
+	if ((v = optval("--dim", argc, argv, i))) {
+		const char *eq = strrchr(v, '=');
+		char *end;
+		if (!eq || eq == v)
+			return usage_error(NULL, "--dim takes NAME=VALUE, got '%s'", v) ? -1 : -1;
+		long long val = strtoll(eq + 1, &end, 10);
+		if (*end || val < 0 || val > (1ll << 31))
+			return usage_error(NULL, "--dim %s: value must be a non-negative integer", v) ? -1 : -1;
+		if (o->ndim == MAXDIMS)
+			return usage_error(NULL, "too many --dim options") ? -1 : -1;
+		o->dim[o->ndim].name = strndup(v, (size_t)(eq - v));
+		o->dim[o->ndim++].value = val;
+		return 1;
+	}
+	if ((v = optval("-d", argc, argv, i)) || (v = optval("--dump", argc, argv, i))) {
+		o->dump = v;
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* report.c: layer costs (MACs, parameters) and N.report.json, written with
+ * cJSON: every layer, every buffer with its offset, size and lifetime. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+LayerCost
+node_cost(const Node *n)
+{
+	LayerCost c = {0, 0};
+	for (int i = 0; i < n->nin; i++)
+		if (n->in[i] && n->in[i]->init)
+			c.params += tensor_numel(n->in[i]);
+	const Tensor *w = n->nin > 1 ? n->in[1] : NULL, *y = n->nout ? n->out[0] : NULL;
+	if (!w || !y || w->rank < 1 || y->rank < 0)
+		return c;
+	switch (n->op) {
+	case OP_CONV:
+		if (w->dim[0] > 0)
+			c.macs = tensor_numel(y) * (tensor_numel(w) / w->dim[0]);
+		break;
+	case OP_CONVTRANSPOSE:
+		if (w->dim[0] > 0)
+			c.macs = tensor_numel(n->in[0]) * (tensor_numel(w) / w->dim[0]);
+		break;
+	case OP_GEMM: {
+		const Tensor *a = n->in[0];
+		int64_t k = a->rank == 2 ? a->dim[attr_i(n, "transA", 0) ? 0 : 1] : 0;
+		c.macs = tensor_numel(y) * k;
+		break;
+	}
+	case OP_MATMUL:
+		c.macs = tensor_numel(y) * (n->in[0]->rank ? n->in[0]->dim[n->in[0]->rank - 1] : 1);
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+static cJSON *
+layers_json(const Graph *g, int64_t *tmacs, int64_t *tparams)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char s[128];
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = g->node[i];
+		LayerCost c = node_cost(n);
+		*tmacs += c.macs;
+		*tparams += c.params;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", n->name);
+		cJSON_AddStringToObject(o, "op", n->optype);
+		cJSON_AddStringToObject(o, "output_shape", n->nout && n->out[0] ? tensor_shape_str(n->out[0], s, sizeof s) : "");
+		cJSON_AddNumberToObject(o, "macs", (double)c.macs);
+		cJSON_AddNumberToObject(o, "params", (double)c.params);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *
+buffers_json(const Program *p)
+{
+	static const char *kinds[] = {"arena", "const", "input", "output", "alias"};
+	cJSON *arr = cJSON_CreateArray();
+	for (int b = 0; b < p->nbuf; b++) {
+		const Buf *bf = &p->buf[b];
+		if (bf->kind == BUF_CONST)
+			continue;
+		size_t off;
+		int r = buf_root(p, b, &off);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", bf->name);
+		cJSON_AddStringToObject(o, "kind", kinds[bf->kind]);
+		cJSON_AddNumberToObject(o, "size", (double)bf->size);
+		if (p->buf[r].kind == BUF_ARENA) {
+			cJSON_AddNumberToObject(o, "offset", (double)(p->buf[r].offset + off));
+			cJSON_AddNumberToObject(o, "first_step", p->buf[r].first);
+			cJSON_AddNumberToObject(o, "last_step", p->buf[r].last);
+		}
+		if (bf->kind == BUF_ALIAS)
+			cJSON_AddStringToObject(o, "alias_of", p->buf[r].name);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+int
+report_write(const Program *p, const Graph *g, const CodegenOpts *co, const char *dir, Diag *d)
+{
+	cJSON *root = cJSON_CreateObject();
+	int64_t macs = 0, params = 0, wbytes = 0;
+	cJSON_AddStringToObject(root, "axcc_version", AXCC_VERSION);
+	cJSON_AddStringToObject(root, "model", co->model_name);
+	cJSON_AddStringToObject(root, "name", co->name);
+	cJSON *layers = layers_json(g, &macs, &params);
+	for (int b = 0; b < p->nbuf; b++)
+		if (p->buf[b].kind == BUF_CONST)
+			wbytes += (int64_t)p->buf[b].size;
+	cJSON_AddNumberToObject(root, "arena_bytes", (double)p->arena_bytes);
+	cJSON_AddNumberToObject(root, "weight_bytes", (double)wbytes);
+	cJSON_AddNumberToObject(root, "macs", (double)macs);
+	cJSON_AddNumberToObject(root, "params", (double)params);
+	cJSON_AddNumberToObject(root, "steps", p->nstep);
+	cJSON_AddItemToObject(root, "layers", layers);
+	cJSON_AddItemToObject(root, "buffers", buffers_json(p));
+	char *txt = cJSON_Print(root);
+	cJSON_Delete(root);
+	char *path = malloc(strlen(dir) + strlen(co->name) + 32);
+	sprintf(path, "%s/%s.report.json", dir, c_ident(g->arena, co->name));
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+	if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0)
+		rc = diag_error(d, "cannot write %s: %s", path, strerror(errno));
+	if (f && fclose(f) != 0)
+		rc = diag_error(d, "cannot write %s", path);
+	free(path);
+	cJSON_free(txt);
+	return rc;
+}

@@ -1,0 +1,498 @@
+/* import.c: ONNX ModelProto (protobuf-c) -> Graph. Model files are untrusted:
+ * every count, size, dimension and name is checked, and problems are
+ * reported through Diag with the node they belong to. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "onnx.pb-c.h"
+
+#define MAX_NUMEL ((int64_t)1 << 31)   /* element count limit of one tensor */
+
+typedef struct Imp {
+	Graph *g;
+	Diag *d;
+	const ImportOpts *o;
+	char *dir;             /* model's folder, for external data */
+	int nnoted;            /* symbolic dims defaulted to 1 */
+} Imp;
+
+static int
+read_file(const char *path, uint8_t **buf, size_t *len, Diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return diag_error(d, "cannot open: %s", strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0) {
+		fclose(f);
+		return diag_error(d, "cannot seek: %s", strerror(errno));
+	}
+	long n = ftell(f);
+	if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return diag_error(d, "cannot read: %s", strerror(errno));
+	}
+	*buf = xmalloc((size_t)n + 1);
+	*len = fread(*buf, 1, (size_t)n, f);
+	fclose(f);
+	if (*len != (size_t)n) {
+		free(*buf);
+		return diag_error(d, "short read");
+	}
+	return 0;
+}
+
+static int
+dtype_supported(int32_t dt)
+{
+	return dt > 0 && dt < DT_MAX && dt != DT_STRING && dtype_size((DType)dt) > 0;
+}
+
+/* external data: path relative to the model's folder, never escaping it */
+static int
+read_external(Imp *im, const Onnx__TensorProto *tp, size_t want, void *dst, const char *what)
+{
+	const char *loc = NULL;
+	long long off = 0, len = -1;
+	for (size_t i = 0; i < tp->n_external_data; i++) {
+		const Onnx__StringStringEntryProto *e = tp->external_data[i];
+		if (!e->key || !e->value)
+			continue;
+		if (!strcmp(e->key, "location"))
+			loc = e->value;
+		else if (!strcmp(e->key, "offset"))
+			off = strtoll(e->value, NULL, 10);
+		else if (!strcmp(e->key, "length"))
+			len = strtoll(e->value, NULL, 10);
+	}
+	if (!loc || !*loc)
+		return diag_error(im->d, "%s: external data has no location", what);
+	if (loc[0] == '/' || strstr(loc, "..") || strchr(loc, '\\'))
+		return diag_error(im->d, "%s: external data location '%s' escapes the model's folder", what, loc);
+	if (off < 0 || (len >= 0 && (size_t)len != want))
+		return diag_error(im->d, "%s: external data offset/length (%lld/%lld) do not match %zu bytes",
+			what, off, len, want);
+	char *path = arena_printf(im->g->arena, "%s/%s", im->dir, loc);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return diag_error(im->d, "%s: cannot open external data '%s': %s", what, loc, strerror(errno));
+	int ok = fseek(f, (long)off, SEEK_SET) == 0 && fread(dst, 1, want, f) == want;
+	fclose(f);
+	if (!ok)
+		return diag_error(im->d, "%s: external data '%s' is shorter than %zu bytes at offset %lld",
+			what, loc, want, off);
+	return 0;
+}
+
+/* Copies the typed repeated field of tp into dst (n elements of dt). */
+static int
+decode_typed(Imp *im, const Onnx__TensorProto *tp, DType dt, int64_t n, void *dst, const char *what)
+{
+	size_t have;
+	switch (dt) {
+	case DT_F32: have = tp->n_float_data; break;
+	case DT_F64: have = tp->n_double_data; break;
+	case DT_I64: have = tp->n_int64_data; break;
+	case DT_U32: case DT_U64: have = tp->n_uint64_data; break;
+	default: have = tp->n_int32_data; break;
+	}
+	if ((int64_t)have != n)
+		return diag_error(im->d, "%s: has %zu values, its shape needs %lld", what, have, (long long)n);
+	for (int64_t i = 0; i < n; i++) {
+		switch (dt) {
+		case DT_F32: ((float *)dst)[i] = tp->float_data[i]; break;
+		case DT_F64: ((double *)dst)[i] = tp->double_data[i]; break;
+		case DT_I64: ((int64_t *)dst)[i] = tp->int64_data[i]; break;
+		case DT_U32: ((uint32_t *)dst)[i] = (uint32_t)tp->uint64_data[i]; break;
+		case DT_U64: ((uint64_t *)dst)[i] = tp->uint64_data[i]; break;
+		case DT_I32: ((int32_t *)dst)[i] = tp->int32_data[i]; break;
+		case DT_I16: ((int16_t *)dst)[i] = (int16_t)tp->int32_data[i]; break;
+		case DT_U16: case DT_F16: case DT_BF16:
+			((uint16_t *)dst)[i] = (uint16_t)tp->int32_data[i]; break;
+		case DT_I8: ((int8_t *)dst)[i] = (int8_t)tp->int32_data[i]; break;
+		case DT_U8: ((uint8_t *)dst)[i] = (uint8_t)tp->int32_data[i]; break;
+		case DT_BOOL: ((uint8_t *)dst)[i] = tp->int32_data[i] != 0; break;
+		default: return diag_error(im->d, "%s: unsupported element type", what);
+		}
+	}
+	return 0;
+}
+
+/* TensorProto -> constant tensor t (dtype, shape, init). what names it in errors. */
+static int
+decode_tensor(Imp *im, const Onnx__TensorProto *tp, Tensor *t, const char *what)
+{
+	int32_t dt = tp->has_data_type ? tp->data_type : 0;
+	if (dt == DT_STRING)
+		return diag_error(im->d, "%s: string tensors are not supported", what);
+	if (!dtype_supported(dt))
+		return diag_error(im->d, "%s: unknown element type %d", what, (int)dt);
+	if (tp->n_dims > IR_MAXRANK)
+		return diag_error(im->d, "%s: rank %zu exceeds the limit of %d", what, tp->n_dims, IR_MAXRANK);
+	int64_t n = 1;
+	for (size_t i = 0; i < tp->n_dims; i++) {
+		if (tp->dims[i] < 0)
+			return diag_error(im->d, "%s: dimension %zu is negative (%lld)", what, i, (long long)tp->dims[i]);
+		if (mul_overflows(n, tp->dims[i], MAX_NUMEL))
+			return diag_error(im->d, "%s: more than %lld elements", what, (long long)MAX_NUMEL);
+		n *= tp->dims[i];
+		t->dim[i] = tp->dims[i];
+	}
+	t->rank = (int)tp->n_dims;
+	t->dtype = (DType)dt;
+	size_t bytes = (size_t)n * dtype_size(t->dtype);
+	t->init = arena_alloc(im->g->arena, bytes);
+	if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+		return read_external(im, tp, bytes, t->init, what);
+	if (tp->has_raw_data) {
+		if (tp->raw_data.len != bytes) {
+			char sh[128];
+			return diag_error(im->d, "%s: raw_data has %zu bytes, but %s[%s] needs %zu",
+				what, tp->raw_data.len, dtype_name(t->dtype), tensor_shape_str(t, sh, sizeof sh), bytes);
+		}
+		if (bytes)
+			memcpy(t->init, tp->raw_data.data, bytes);
+		if (t->dtype == DT_BOOL)
+			for (size_t i = 0; i < bytes; i++)
+				((uint8_t *)t->init)[i] = ((uint8_t *)t->init)[i] != 0;
+		return 0;
+	}
+	return decode_typed(im, tp, t->dtype, n, t->init, what);
+}
+
+static int
+import_attr(Imp *im, Node *n, Attr *a, const Onnx__AttributeProto *ap)
+{
+	Arena *ar = im->g->arena;
+	a->name = arena_strdup(ar, ap->name ? ap->name : "");
+	a->type = ap->has_type ? (AttrType)ap->type : AT_UNDEF;
+	switch (a->type) {
+	case AT_FLOAT: a->f = ap->f; break;
+	case AT_INT: a->i = ap->i; break;
+	case AT_STRING:
+		a->s = arena_strndup(ar, (const char *)ap->s.data, ap->s.len);
+		a->slen = ap->s.len;
+		break;
+	case AT_FLOATS:
+		a->n = (int)ap->n_floats;
+		a->floats = arena_memdup(ar, ap->floats, ap->n_floats * sizeof(float));
+		break;
+	case AT_INTS:
+		a->n = (int)ap->n_ints;
+		a->ints = arena_memdup(ar, ap->ints, ap->n_ints * sizeof(int64_t));
+		break;
+	case AT_STRINGS: {
+		a->n = (int)ap->n_strings;
+		const char **v = arena_alloc(ar, (ap->n_strings + 1) * sizeof *v);
+		for (size_t i = 0; i < ap->n_strings; i++)
+			v[i] = arena_strndup(ar, (const char *)ap->strings[i].data, ap->strings[i].len);
+		a->strings = v;
+		break;
+	}
+	case AT_TENSOR: {
+		if (!ap->t)
+			return diag_node(im->d, n, "attribute '%s' has no tensor", a->name);
+		a->t = arena_alloc(ar, sizeof *a->t);
+		a->t->name = a->name;
+		a->t->id = -1;
+		a->t->buf = -1;
+		char *what = arena_printf(ar, "node '%s' (%s): attribute '%s'", n->name, n->optype, a->name);
+		if (decode_tensor(im, ap->t, a->t, what) < 0)
+			return -1;
+		break;
+	}
+	case AT_GRAPH:
+		break;   /* subgraphs: the ops that take them are not supported yet */
+	default:
+		break;   /* sparse tensors, type protos: ops using them are unsupported */
+	}
+	return 0;
+}
+
+/* A Constant node becomes a constant tensor; it never reaches the passes. */
+static int
+import_constant(Imp *im, Node *n, Tensor *out)
+{
+	const Attr *a = n->nattr == 1 ? &n->attr[0] : NULL;
+	if (!a)
+		return diag_node(im->d, n, "needs exactly one value attribute, has %d", n->nattr);
+	Arena *ar = im->g->arena;
+	int64_t cnt;
+	if (!strcmp(a->name, "value") && a->type == AT_TENSOR) {
+		out->dtype = a->t->dtype;
+		out->rank = a->t->rank;
+		memcpy(out->dim, a->t->dim, sizeof out->dim);
+		out->init = a->t->init;
+	} else if (!strcmp(a->name, "value_float") && a->type == AT_FLOAT) {
+		tensor_set(out, DT_F32, 0, NULL);
+		out->init = arena_memdup(ar, &a->f, sizeof a->f);
+	} else if (!strcmp(a->name, "value_int") && a->type == AT_INT) {
+		tensor_set(out, DT_I64, 0, NULL);
+		out->init = arena_memdup(ar, &a->i, sizeof a->i);
+	} else if (!strcmp(a->name, "value_floats") && a->type == AT_FLOATS) {
+		cnt = a->n;
+		tensor_set(out, DT_F32, 1, &cnt);
+		out->init = arena_memdup(ar, a->floats, cnt * sizeof(float));
+	} else if (!strcmp(a->name, "value_ints") && a->type == AT_INTS) {
+		cnt = a->n;
+		tensor_set(out, DT_I64, 1, &cnt);
+		out->init = arena_memdup(ar, a->ints, cnt * sizeof(int64_t));
+	} else {
+		return diag_node(im->d, n, "attribute '%s' is not supported (string or sparse constants)", a->name);
+	}
+	return 0;
+}
+
+static int
+bind_dim(Imp *im, const Onnx__TensorShapeProto__Dimension *dm, const char *input, int64_t *out)
+{
+	if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+		if (dm->dim_value < 0 || dm->dim_value > MAX_NUMEL)
+			return diag_error(im->d, "input '%s': dimension %lld is out of range",
+				input, (long long)dm->dim_value);
+		*out = dm->dim_value;
+		return 0;
+	}
+	const char *name = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+		? dm->dim_param : "";
+	for (int i = 0; i < im->o->ndims; i++)
+		if (!strcmp(im->o->dims[i].name, name)) {
+			*out = im->o->dims[i].value;
+			return 0;
+		}
+	*out = 1;
+	if (!im->o->quiet)
+		diag_note(im->d, "input '%s': symbolic dimension '%s' set to 1 (use --dim %s=VALUE)",
+			input, *name ? name : "?", *name ? name : "NAME");
+	return 0;
+}
+
+static int
+import_input(Imp *im, const Onnx__ValueInfoProto *vi)
+{
+	Graph *g = im->g;
+	if (!vi->name || !*vi->name)
+		return diag_error(im->d, "a graph input has no name");
+	Tensor *t = graph_tensor(g, vi->name);
+	if (t->init)
+		return 0;   /* an initializer listed as input: a constant */
+	const Onnx__TypeProto *tp = vi->type;
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+		return diag_error(im->d, "input '%s' is not a tensor (sequences and maps are not supported)", vi->name);
+	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+	int32_t dt = tt->has_elem_type ? tt->elem_type : 0;
+	if (!dtype_supported(dt))
+		return diag_error(im->d, "input '%s' has unsupported element type %d", vi->name, (int)dt);
+	if (!tt->shape)
+		return diag_error(im->d, "input '%s' has no shape; axcc needs static input shapes", vi->name);
+	if (tt->shape->n_dim > IR_MAXRANK)
+		return diag_error(im->d, "input '%s' has rank %zu, more than %d", vi->name, tt->shape->n_dim, IR_MAXRANK);
+	t->dtype = (DType)dt;
+	t->rank = (int)tt->shape->n_dim;
+	int64_t n = 1;
+	for (int i = 0; i < t->rank; i++) {
+		if (bind_dim(im, tt->shape->dim[i], vi->name, &t->dim[i]) < 0)
+			return -1;
+		if (mul_overflows(n, t->dim[i], MAX_NUMEL))
+			return diag_error(im->d, "input '%s' has more than %lld elements", vi->name, (long long)MAX_NUMEL);
+		n *= t->dim[i];
+	}
+	if (t->is_input)
+		return diag_error(im->d, "input '%s' is listed twice", vi->name);
+	t->is_input = 1;
+	g->input[g->ninput++] = t;
+	return 0;
+}
+
+static int
+import_node(Imp *im, const Onnx__NodeProto *np, int idx)
+{
+	Graph *g = im->g;
+	const char *op = np->op_type ? np->op_type : "";
+	char *name = np->name && *np->name ? np->name : NULL;
+	if (np->n_input > NODE_MAXIO || np->n_output > NODE_MAXIO)
+		return diag_error(im->d, "node %d has too many inputs or outputs", idx);
+	Node *n = graph_add_node(g, *op ? op : "?", name, (int)np->n_input, (int)np->n_output);
+	if (!name)
+		n->name = arena_printf(g->arena, "%s_%d", *op ? op : "node", idx);
+	n->domain = arena_strdup(g->arena, np->domain ? np->domain : "");
+	if (!*op)
+		return diag_node(im->d, n, "has no op_type");
+	n->nattr = (int)np->n_attribute;
+	n->attr = arena_alloc(g->arena, (np->n_attribute + 1) * sizeof *n->attr);
+	for (size_t i = 0; i < np->n_attribute; i++)
+		if (import_attr(im, n, &n->attr[i], np->attribute[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < np->n_input; i++)
+		n->in[i] = np->input[i] && *np->input[i] ? graph_tensor(g, np->input[i]) : NULL;
+	for (size_t i = 0; i < np->n_output; i++) {
+		if (!np->output[i] || !*np->output[i])
+			continue;
+		Tensor *t = graph_tensor(g, np->output[i]);
+		if (t->def || t->init || t->is_input)
+			return diag_node(im->d, n, "output '%s' is already defined elsewhere", t->name);
+		n->out[i] = t;
+		t->def = n;
+	}
+	if (!strcmp(op, "Constant") && (!*n->domain || !strcmp(n->domain, "ai.onnx"))) {
+		if (np->n_output != 1 || !n->out[0])
+			return diag_node(im->d, n, "must have exactly one output");
+		n->out[0]->def = NULL;
+		n->dead = 1;
+		return import_constant(im, n, n->out[0]);
+	}
+	return 0;
+}
+
+static int
+import_opsets(Imp *im, const Onnx__ModelProto *m)
+{
+	Graph *g = im->g;
+	g->opset = 0;
+	for (size_t i = 0; i < m->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *os = m->opset_import[i];
+		const char *dom = os->domain ? os->domain : "";
+		if (!*dom || !strcmp(dom, "ai.onnx"))
+			g->opset = (int)os->version;
+	}
+	if (g->opset == 0) {
+		if (m->n_opset_import == 0 && m->has_ir_version && m->ir_version <= 2) {
+			g->opset = 1;
+			return 0;
+		}
+		return diag_error(im->d, "the model imports no version of the default ONNX domain");
+	}
+	if (g->opset > 18)
+		diag_warn(im->d, "opset %d is newer than axcc knows (18); ops are read with opset-18 rules", g->opset);
+	return 0;
+}
+
+static int
+import_graph(Imp *im, const Onnx__GraphProto *gp)
+{
+	Graph *g = im->g;
+	int nerr = im->d->nerr;
+	g->name = arena_strdup(g->arena, gp->name ? gp->name : "");
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *tp = gp->initializer[i];
+		if (!tp->name || !*tp->name) {
+			diag_error(im->d, "initializer %zu has no name", i);
+			continue;
+		}
+		Tensor *t = graph_tensor(g, tp->name);
+		if (t->init) {
+			diag_error(im->d, "initializer '%s' is defined twice", tp->name);
+			continue;
+		}
+		char *what = arena_printf(g->arena, "initializer '%s'", tp->name);
+		decode_tensor(im, tp, t, what);
+	}
+	if (gp->n_sparse_initializer)
+		diag_error(im->d, "sparse initializers are not supported");
+	g->input = arena_alloc(g->arena, (gp->n_input + 1) * sizeof *g->input);
+	for (size_t i = 0; i < gp->n_input; i++)
+		import_input(im, gp->input[i]);
+	if (im->d->nerr > nerr)
+		return -1;
+	for (size_t i = 0; i < gp->n_node; i++)
+		if (import_node(im, gp->node[i], (int)i) < 0)
+			break;
+	if (im->d->nerr > nerr)
+		return -1;
+	graph_compact(g);   /* Constant nodes are gone */
+	g->output = arena_alloc(g->arena, (gp->n_output + 1) * sizeof *g->output);
+	for (size_t i = 0; i < gp->n_output; i++) {
+		const char *nm = gp->output[i]->name;
+		Tensor *t = nm && *nm ? graph_find(g, nm) : NULL;
+		if (!t || (!t->def && !t->init && !t->is_input)) {
+			diag_error(im->d, "graph output '%s' is not produced by any node", nm ? nm : "");
+			continue;
+		}
+		t->is_output = 1;
+		g->output[g->noutput++] = t;
+	}
+	if (g->noutput == 0 && im->d->nerr == nerr)
+		diag_error(im->d, "the graph has no outputs");
+	if (im->d->nerr > nerr)
+		return -1;
+	return graph_toposort(g, im->d);
+}
+
+Graph *
+onnx_import_mem(const char *path, const uint8_t *buf, size_t len, const ImportOpts *o, Diag *d)
+{
+	static const ImportOpts none;
+	Imp im = {.d = d, .o = o ? o : &none};
+	if (len == 0) {
+		diag_error(d, "the file is empty");
+		return NULL;
+	}
+	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+	if (!m) {
+		diag_error(d, "not a valid ONNX model (protobuf parse failed: truncated or not a ModelProto)");
+		return NULL;
+	}
+	if (!m->graph) {
+		diag_error(d, "the model has no graph");
+		onnx__model_proto__free_unpacked(m, NULL);
+		return NULL;
+	}
+	im.g = graph_new(path);
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	im.dir = slash ? arena_strndup(im.g->arena, path, (size_t)(slash - path)) : arena_strdup(im.g->arena, ".");
+	int rc = import_opsets(&im, m);
+	if (rc == 0)
+		rc = import_graph(&im, m->graph);
+	onnx__model_proto__free_unpacked(m, NULL);
+	if (rc < 0 || d->nerr) {
+		graph_free(im.g);
+		return NULL;
+	}
+	return im.g;
+}
+
+Graph *
+onnx_import(const char *path, const ImportOpts *o, Diag *d)
+{
+	uint8_t *buf;
+	size_t len;
+	if (read_file(path, &buf, &len, d) < 0)
+		return NULL;
+	Graph *g = onnx_import_mem(path, buf, len, o, d);
+	free(buf);
+	return g;
+}
+
+int
+tensorproto_read(const char *path, Arena *a, Tensor *t, Diag *d)
+{
+	uint8_t *buf;
+	size_t len;
+	if (read_file(path, &buf, &len, d) < 0)
+		return -1;
+	Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (!tp)
+		return diag_error(d, "not a valid TensorProto file");
+	/* decode into a scratch graph's arena, then copy into a */
+	Graph *g = graph_new(path);
+	Imp im = {.g = g, .d = d};
+	const char *slash = strrchr(path, '/');
+	im.dir = slash ? arena_strndup(g->arena, path, (size_t)(slash - path)) : ".";
+	Tensor tmp;
+	memset(&tmp, 0, sizeof tmp);
+	int rc = decode_tensor(&im, tp, &tmp, "tensor");
+	if (rc == 0) {
+		*t = tmp;
+		t->name = arena_strdup(a, tp->name && *tp->name ? tp->name : path);
+		t->init = arena_memdup(a, tmp.init, tensor_bytes(&tmp));
+		t->def = NULL;
+		t->id = -1;
+		t->buf = -1;
+	}
+	onnx__tensor_proto__free_unpacked(tp, NULL);
+	graph_free(g);
+	return rc;
+}

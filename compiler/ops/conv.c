@@ -1,0 +1,305 @@
+/* conv.c: the conv op family (Conv, ConvTranspose) -- attribute checks,
+ * shape inference and lowering to axrt_conv_f32 / axrt_convtranspose_f32,
+ * plus the window geometry of window.h that the pool family shares. */
+#include <string.h>
+
+#include "axrt.h"
+#include "window.h"
+
+int
+window_ints(Node *n, Diag *d, const char *name, int want, int64_t def, int64_t lo, int64_t *v)
+{
+	const int64_t *a;
+	int cnt = attr_ints(n, name, &a);
+
+	if (cnt < 0) {
+		for (int i = 0; i < want; i++)
+			v[i] = def;
+		return 0;
+	}
+	if (cnt != want)
+		return diag_node(d, n, "%s has %d values, expected %d", name, cnt, want);
+	for (int i = 0; i < want; i++) {
+		if (a[i] < lo)
+			return diag_node(d, n, "%s[%d] is %lld, must be at least %lld",
+				name, i, (long long)a[i], (long long)lo);
+		if (a[i] > (1 << 24))
+			return diag_node(d, n, "%s[%d] is %lld, which is too large", name, i, (long long)a[i]);
+		v[i] = a[i];
+	}
+	return 0;
+}
+
+int
+window_attrs(Node *n, Diag *d, Window *w)
+{
+	static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+	int64_t pads[2 * WIN_MAXSP];
+	const char *ap = attr_s(n, "auto_pad", "NOTSET");
+	int i;
+
+	for (i = 0; i < 4 && strcmp(ap, names[i]) != 0; i++)
+		;
+	if (i == 4 && *ap)
+		return diag_node(d, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+	w->autopad = i == 4 ? PAD_NOTSET : (AutoPad)i;
+	if (window_ints(n, d, "strides", w->nsp, 1, 1, w->stride) < 0
+	 || window_ints(n, d, "dilations", w->nsp, 1, 1, w->dil) < 0
+	 || window_ints(n, d, "pads", 2 * w->nsp, 0, 0, pads) < 0)
+		return -1;
+	for (i = 0; i < w->nsp; i++) {
+		w->pad[i] = pads[i];
+		w->pad_end[i] = pads[w->nsp + i];
+	}
+	return 0;
+}
+
+/* Output size along one axis for explicit pads (ceil_mode: the last
+ * window may hang over the end but must start inside input or leading
+ * padding, as in PyTorch and ONNX Runtime). */
+static int64_t
+window_size(const Window *w, int i, int64_t ek, int ceil_mode)
+{
+	int64_t span = w->in[i] + w->pad[i] + w->pad_end[i] - ek, s = w->stride[i], o;
+
+	if (span < 0)
+		return 0;
+	if (!ceil_mode)
+		return span / s + 1;
+	o = (span + s - 1) / s + 1;
+	if ((o - 1) * s >= w->in[i] + w->pad[i])
+		o--;
+	return o;
+}
+
+int
+window_infer(Node *n, Diag *d, Window *w, int ceil_mode)
+{
+	for (int i = 0; i < w->nsp; i++) {
+		int64_t ek = (w->k[i] - 1) * w->dil[i] + 1, s = w->stride[i], o, tot;
+		switch (w->autopad) {
+		case PAD_SAME_UPPER:
+		case PAD_SAME_LOWER:   /* the odd pad goes at the end for UPPER */
+			o = (w->in[i] + s - 1) / s;
+			tot = (o - 1) * s + ek - w->in[i];
+			tot = tot < 0 ? 0 : tot;
+			w->pad[i] = w->autopad == PAD_SAME_UPPER ? tot / 2 : tot - tot / 2;
+			w->pad_end[i] = tot - w->pad[i];
+			break;
+		case PAD_VALID:
+			w->pad[i] = w->pad_end[i] = 0;
+			o = window_size(w, i, ek, 0);
+			break;
+		default:
+			o = window_size(w, i, ek, ceil_mode);
+			break;
+		}
+		if (o < 1)
+			return diag_node(d, n, "output size along spatial axis %d is %lld: input size %lld "
+				"with pads %lld+%lld is smaller than the kernel extent %lld", i, (long long)o,
+				(long long)w->in[i], (long long)w->pad[i], (long long)w->pad_end[i], (long long)ek);
+		w->out[i] = o;
+	}
+	return 0;
+}
+
+void
+window_fill3(const int64_t *v, int nsp, int32_t def, int32_t *dst)
+{
+	for (int a = 0; a < 3; a++)
+		dst[a] = a < 3 - nsp ? def : (int32_t)v[a - (3 - nsp)];
+}
+
+int
+window_check_size(Node *n, Diag *d, const Tensor *t)
+{
+	if (tensor_numel(t) > INT32_MAX)
+		return diag_node(d, n, "tensor '%s' has %lld elements, more than the kernels' limit of 2^31-1",
+			t->name, (long long)tensor_numel(t));
+	return 0;
+}
+
+/* Types, ranks and sizes of x and w (both ops). */
+static int
+conv_check_inputs(Node *n, Diag *d)
+{
+	static const DType f32[] = {DT_F32};
+	Tensor *x = n->in[0], *w = n->in[1];
+	char buf[96];
+
+	for (int i = 0; i < n->nin; i++)
+		if (n->in[i] && check_dtype(n, d, n->in[i], f32, 1) < 0)
+			return -1;
+	if (x->rank < 3 || x->rank > 2 + WIN_MAXSP)
+		return diag_node(d, n, "input '%s' has rank %d; %s handles 1 to %d spatial dims (rank 3 to %d)",
+			x->name, x->rank, n->optype, WIN_MAXSP, 2 + WIN_MAXSP);
+	if (w->rank != x->rank)
+		return diag_node(d, n, "weight '%s' has rank %d, expected %d like input '%s'",
+			w->name, w->rank, x->rank, x->name);
+	for (int i = 0; i < x->rank; i++)
+		if (x->dim[i] < 1 || w->dim[i] < 1) {
+			const Tensor *t = x->dim[i] < 1 ? x : w;
+			return diag_node(d, n, "'%s' has an empty dimension (shape %s)",
+				t->name, tensor_shape_str(t, buf, sizeof buf));
+		}
+	return 0;
+}
+
+/* kernel_shape, when given, must agree with the weight. */
+static int
+conv_kernel_shape(Node *n, Diag *d, const Tensor *w, Window *win)
+{
+	const int64_t *ks;
+	int cnt = attr_ints(n, "kernel_shape", &ks);
+
+	for (int i = 0; i < win->nsp; i++)
+		win->k[i] = w->dim[2 + i];
+	if (cnt < 0)
+		return 0;
+	if (cnt != win->nsp)
+		return diag_node(d, n, "kernel_shape has %d values, expected %d", cnt, win->nsp);
+	for (int i = 0; i < win->nsp; i++)
+		if (ks[i] != win->k[i])
+			return diag_node(d, n, "kernel_shape[%d] is %lld but weight '%s' has %lld",
+				i, (long long)ks[i], w->name, (long long)win->k[i]);
+	return 0;
+}
+
+/* group against the channel counts: Conv's weight is M x C/group x k...,
+ * ConvTranspose's is C x M/group x k... Sets *m, the output channels. */
+static int
+conv_groups(Node *n, Diag *d, int64_t group, int64_t *m)
+{
+	Tensor *x = n->in[0], *w = n->in[1];
+	int64_t c = x->dim[1];
+
+	if (group < 1)
+		return diag_node(d, n, "group is %lld, must be at least 1", (long long)group);
+	if (c % group)
+		return diag_node(d, n, "group %lld does not divide the %lld channels of input '%s'",
+			(long long)group, (long long)c, x->name);
+	if (n->op == OP_CONVTRANSPOSE) {
+		if (w->dim[0] != c)
+			return diag_node(d, n, "weight '%s' has %lld input channels (dim 0), input '%s' has %lld",
+				w->name, (long long)w->dim[0], x->name, (long long)c);
+		*m = w->dim[1] * group;
+		return 0;
+	}
+	if (w->dim[0] % group)
+		return diag_node(d, n, "group %lld does not divide the %lld output channels of weight '%s'",
+			(long long)group, (long long)w->dim[0], w->name);
+	if (w->dim[1] * group != c)
+		return diag_node(d, n, "weight '%s' expects %lld channels per group x %lld groups, "
+			"input '%s' has %lld", w->name, (long long)w->dim[1], (long long)group,
+			x->name, (long long)c);
+	*m = w->dim[0];
+	return 0;
+}
+
+/* ConvTranspose output sizes: from output_shape (pads derived from it),
+ * from auto_pad SAME (output = input * stride) or from the pads. Output
+ * positions beyond the full result get the bias only. */
+static int
+convtranspose_size(Node *n, Diag *d, Window *w)
+{
+	int64_t op[WIN_MAXSP];
+	const int64_t *os;
+	int cnt = attr_ints(n, "output_shape", &os), nsp = w->nsp;
+
+	if (window_ints(n, d, "output_padding", nsp, 0, 0, op) < 0)
+		return -1;
+	if (cnt >= 0 && cnt != nsp && cnt != nsp + 2)
+		return diag_node(d, n, "output_shape has %d values, expected %d", cnt, nsp);
+	for (int i = 0; i < nsp; i++) {
+		int64_t full = w->stride[i] * (w->in[i] - 1) + op[i] + (w->k[i] - 1) * w->dil[i] + 1, tot;
+		if (w->autopad == PAD_VALID)
+			w->pad[i] = w->pad_end[i] = 0;
+		if (cnt >= 0 || w->autopad == PAD_SAME_UPPER || w->autopad == PAD_SAME_LOWER) {
+			w->out[i] = cnt >= 0 ? os[cnt - nsp + i] : w->in[i] * w->stride[i];
+			tot = full - w->out[i] < 0 ? 0 : full - w->out[i];
+			w->pad[i] = w->autopad == PAD_SAME_UPPER ? tot / 2 : tot - tot / 2;
+			w->pad_end[i] = tot - w->pad[i];
+		} else
+			w->out[i] = full - w->pad[i] - w->pad_end[i];
+		if (w->out[i] < 1)
+			return diag_node(d, n, "output size along spatial axis %d is %lld, must be at least 1",
+				i, (long long)w->out[i]);
+	}
+	return 0;
+}
+
+/* The whole geometry of a Conv or ConvTranspose node; *m: output channels. */
+static int
+conv_geom(Node *n, Diag *d, Window *w, int64_t *m)
+{
+	Tensor *x = n->in[0], *b = n->nin > 2 ? n->in[2] : NULL;
+	char buf[96];
+
+	memset(w, 0, sizeof *w);
+	if (conv_check_inputs(n, d) < 0)
+		return -1;
+	w->nsp = x->rank - 2;
+	for (int i = 0; i < w->nsp; i++)
+		w->in[i] = x->dim[2 + i];
+	if (conv_groups(n, d, attr_i(n, "group", 1), m) < 0
+	 || conv_kernel_shape(n, d, n->in[1], w) < 0
+	 || window_attrs(n, d, w) < 0)
+		return -1;
+	if (b && (b->rank != 1 || b->dim[0] != *m))
+		return diag_node(d, n, "bias '%s' has shape %s, expected %lld (the output channels)",
+			b->name, tensor_shape_str(b, buf, sizeof buf), (long long)*m);
+	if (n->op == OP_CONVTRANSPOSE)
+		return convtranspose_size(n, d, w);
+	return window_infer(n, d, w, 0);
+}
+
+int
+conv_infer(Node *n, Diag *d)
+{
+	Window w;
+	int64_t m, dim[IR_MAXRANK];
+	Tensor *x = n->in[0];
+
+	if (conv_geom(n, d, &w, &m) < 0)
+		return -1;
+	dim[0] = x->dim[0];
+	dim[1] = m;
+	for (int i = 0; i < w.nsp; i++)
+		dim[2 + i] = w.out[i];
+	tensor_set(n->out[0], DT_F32, x->rank, dim);
+	if (window_check_size(n, d, x) < 0 || window_check_size(n, d, n->in[1]) < 0)
+		return -1;
+	return window_check_size(n, d, n->out[0]);
+}
+
+int
+conv_lower(Node *n, Lower *l)
+{
+	axrt_conv_params p;
+	Window w;
+	int64_t m;
+	int in[3], out[1];
+
+	if (conv_geom(n, l->d, &w, &m) < 0)
+		return -1;
+	memset(&p, 0, sizeof p);
+	p.n = (int32_t)n->in[0]->dim[0];
+	p.c = (int32_t)n->in[0]->dim[1];
+	p.m = (int32_t)m;
+	p.group = (int32_t)attr_i(n, "group", 1);
+	window_fill3(w.in, w.nsp, 1, p.in);
+	window_fill3(w.out, w.nsp, 1, p.out);
+	window_fill3(w.k, w.nsp, 1, p.k);
+	window_fill3(w.stride, w.nsp, 1, p.stride);
+	window_fill3(w.dil, w.nsp, 1, p.dil);
+	window_fill3(w.pad, w.nsp, 0, p.pad);
+	p.act = n->act;
+	p.act_alpha = n->act_alpha;
+	p.act_beta = n->act_beta;
+	in[0] = lower_buf(l, n->in[0]);
+	in[1] = lower_buf(l, n->in[1]);
+	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
+	out[0] = lower_buf(l, n->out[0]);
+	lower_step(l, n, n->op == OP_CONV ? K_conv_f32 : K_convtranspose_f32, &p, 3, in, 1, out, 0);
+	return 0;
+}

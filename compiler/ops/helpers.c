@@ -1,0 +1,71 @@
+/* helpers.c: checks and shape rules shared by the op families. */
+#include <string.h>
+
+#include "ops.h"
+
+/* numpy-style multidirectional broadcasting of nin inputs into dim/rank. */
+int
+infer_broadcast(Node *n, Diag *d, int nin, Tensor **in, int64_t *dim, int *rank)
+{
+	int r = 0;
+	for (int i = 0; i < nin; i++)
+		if (in[i] && in[i]->rank > r)
+			r = in[i]->rank;
+	for (int k = 0; k < r; k++)
+		dim[k] = 1;
+	for (int i = 0; i < nin; i++) {
+		const Tensor *t = in[i];
+		if (!t)
+			continue;
+		for (int k = 0; k < t->rank; k++) {
+			int64_t v = t->dim[t->rank - 1 - k], *o = &dim[r - 1 - k];
+			if (v == *o || v == 1)
+				continue;
+			if (*o != 1) {
+				char a[64], b[64];
+				return diag_node(d, n, "inputs of shapes %s and %s do not broadcast",
+					tensor_shape_str(in[0], a, sizeof a), tensor_shape_str(t, b, sizeof b));
+			}
+			*o = v;
+		}
+	}
+	*rank = r;
+	return 0;
+}
+
+int
+norm_axis(Node *n, Diag *d, int64_t axis, int rank, int *out)
+{
+	if (axis < -rank || axis >= (rank ? rank : 1))
+		return diag_node(d, n, "axis %lld is out of range for rank %d", (long long)axis, rank);
+	*out = (int)(axis < 0 ? axis + rank : axis);
+	return 0;
+}
+
+int
+check_dtype(Node *n, Diag *d, const Tensor *t, const DType *ok, int nok)
+{
+	for (int i = 0; i < nok; i++)
+		if (t->dtype == ok[i])
+			return 0;
+	return diag_node(d, n, "input '%s' has type %s, which this op does not support",
+		t->name, dtype_name(t->dtype));
+}
+
+int
+check_rank(Node *n, Diag *d, const Tensor *t, int lo, int hi)
+{
+	if (t->rank < lo || t->rank > hi) {
+		if (lo == hi)
+			return diag_node(d, n, "input '%s' has rank %d, expected %d", t->name, t->rank, lo);
+		return diag_node(d, n, "input '%s' has rank %d, expected %d to %d", t->name, t->rank, lo, hi);
+	}
+	return 0;
+}
+
+void
+shape_to_i32(const Tensor *t, int32_t *dims)
+{
+	for (int k = 0; k < IR_MAXRANK; k++)
+		dims[k] = k < t->rank ? (int32_t)t->dim[k] : 1;
+}

@@ -1,0 +1,50 @@
+/* passes.h: every pass has one signature; the pipeline is one table
+ * (compiler/driver/pipeline.c). A pass returns 0, or -1 after its errors
+ * went to cx->diag. needs/gives/breaks are IR_* facts (ir.h). */
+#ifndef AXCC_PASSES_H
+#define AXCC_PASSES_H
+
+#include <stdio.h>
+
+#include "ir/ir.h"
+#include "ops.h"
+
+typedef struct PassCtx {
+	Diag *diag;
+	Arena *scratch;        /* reset after each pass */
+	int verbose;
+} PassCtx;
+
+typedef struct Pass {
+	const char *name;
+	int (*run)(Graph *g, PassCtx *cx);
+	unsigned needs, gives, breaks;
+} Pass;
+
+/* infer.c -- shape and type inference of every node, in topological order,
+ * folding nodes whose inputs are all constant by running them in the
+ * interpreter. needs: -  gives: IR_SHAPES IR_FOLDED */
+int pass_infer(Graph *g, PassCtx *cx);
+/* Infers (and folds) one node; used by passes that add nodes. */
+int infer_node(Graph *g, Node *n, Diag *d);
+/* Evaluates node n (all inputs constant) and stores its outputs as constants. */
+int fold_node(Graph *g, Node *n, Diag *d);
+
+/* simplify.c -- removes Identity and inference-mode Dropout.
+ * needs: IR_SHAPES  gives: -  breaks: - */
+int pass_simplify(Graph *g, PassCtx *cx);
+/* bnfold.c -- folds BatchNormalization into the preceding Conv/Gemm
+ * (and a lone BatchNormalization into nothing else). needs: IR_SHAPES */
+int pass_bnfold(Graph *g, PassCtx *cx);
+/* fuse.c -- fuses Relu/Clip/LeakyRelu/... into the preceding Conv/Gemm/
+ * MatMul when it is the only consumer (Node.act). needs: IR_SHAPES */
+int pass_fuse(Graph *g, PassCtx *cx);
+/* dce.c -- removes nodes whose outputs reach no graph output. */
+int pass_dce(Graph *g, PassCtx *cx);
+
+/* Replaces every use of tensor `from` (node inputs, graph outputs) by `to`.
+ * Graph outputs keep their ONNX name: if `from` is a graph output, the
+ * producer of `to` is renamed instead when possible (simplify.c). */
+void graph_replace_uses(Graph *g, Tensor *from, Tensor *to);
+
+#endif

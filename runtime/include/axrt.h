@@ -1,0 +1,15 @@
+/* axrt.h: the one public header of the axcc runtime. Kernels are grouped in
+ * families, one header, one .def list and one source file each. */
+#ifndef AXRT_H
+#define AXRT_H
+
+#include "axrt_core.h"
+#include "axrt_conv.h"
+#include "axrt_data.h"
+#include "axrt_eltwise.h"
+#include "axrt_gemm.h"
+#include "axrt_norm.h"
+#include "axrt_pool.h"
+#include "axrt_reduce.h"
+
+#endif

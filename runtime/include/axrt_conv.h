@@ -1,0 +1,49 @@
+/* axrt_conv.h: parameter structs and kernels of the conv family:
+ * grouped N-D convolution and transposed convolution over NC[D][H]W float32
+ * tensors with an optional bias and a fused activation epilogue. */
+#ifndef AXRT_CONV_H
+#define AXRT_CONV_H
+
+#include "axrt_core.h"
+
+/* conv_f32: y = act(conv(x, w) + b), 1 to 3 spatial dims.
+ *   in[0] x: n x c x in[0] x in[1] x in[2]
+ *   in[1] w: m x (c/group) x k[0] x k[1] x k[2]
+ *   in[2] b: m, or NULL
+ *   out[0] y: n x m x out[0] x out[1] x out[2]
+ * Spatial arrays are (D, H, W); a 2-D conv has in[0] = out[0] = k[0] = 1,
+ * stride[0] = dil[0] = 1 and pad[0] = 0 (a 1-D conv likewise in [1]).
+ * y[o] = sum over kernel offsets j of w[j] * x[o * stride - pad + j * dil],
+ * where offsets outside the input read zero; trailing pads are implied by
+ * out. group divides c and m, all sizes >= 1.
+ *
+ * convtranspose_f32: the gradient of conv with the same geometry read
+ * backwards: in[0] x: n x c x in[...], in[1] w: c x (m/group) x k[...],
+ * in[2] b: m or NULL, out[0] y: n x m x out[...];
+ * y[i * stride - pad + j * dil] += x[i] * w[j], positions outside y dropped.
+ *
+ * act is AXRT_ACT_*, applied after the bias: LEAKYRELU uses act_alpha as
+ * the slope, CLIP clamps to [act_alpha, act_beta], HARDSIGMOID computes
+ * max(0, min(1, act_alpha * v + act_beta)). Scratch: none. */
+#define AXRT_CONV_PARAMS(F, A) \
+	F(int32_t, n) \
+	F(int32_t, c) \
+	F(int32_t, m) \
+	F(int32_t, group) \
+	A(int32_t, in, 3) \
+	A(int32_t, out, 3) \
+	A(int32_t, k, 3) \
+	A(int32_t, stride, 3) \
+	A(int32_t, dil, 3) \
+	A(int32_t, pad, 3) \
+	F(int32_t, act) \
+	F(float, act_alpha) \
+	F(float, act_beta)
+
+#define AXRT_P(name, LIST) AXRT_DEFINE_PARAMS(name, LIST)
+#define AXRT_K(kname, pname) AXRT_KERNEL_PROTO(kname, pname);
+#include "axrt_conv.def"
+#undef AXRT_P
+#undef AXRT_K
+
+#endif

@@ -1,0 +1,51 @@
+/* axrt_gemm.h: parameter structs and kernels of the gemm family: Gemm with a
+ * fused bias/activation epilogue, batched MatMul, Einsum and Det. */
+#ifndef AXRT_GEMM_H
+#define AXRT_GEMM_H
+
+#include "axrt_core.h"
+
+/* gemm: Y[m,n] = act(alpha * sum_k A'[m,k] * B'[k,n] + beta * C[m,n]).
+ * in: A (trans_a ? k x m : m x k), B (trans_b ? n x k : k x n), C or NULL.
+ * C is read as C[i * c_rs + j * c_cs]: strides 0 broadcast a row/column/
+ * scalar bias to m x n. act is AXRT_ACT_*, with act_alpha/act_beta as its
+ * parameters (Clip: min/max; LeakyRelu: alpha; HardSigmoid: alpha/beta).
+ * Scratch: 0 bytes, except k*n floats when trans_b is set (B is transposed
+ * there first so that the inner loop runs over contiguous rows). */
+#define AXRT_GEMM_PARAMS(F, A) F(int32_t, m) F(int32_t, n) F(int32_t, k) \
+	F(int32_t, trans_a) F(int32_t, trans_b) F(float, alpha) F(float, beta) \
+	F(int32_t, c_rs) F(int32_t, c_cs) \
+	F(int32_t, act) F(float, act_alpha) F(float, act_beta)
+
+/* matmul: batched Y[b][m,n] = sum_k A[b][m,k] * B[b][k,n], all row-major.
+ * The output has nbatch = prod(bdim[0..brank)) matrices; matrix b of A
+ * starts at element sum_i idx_i * a_bs[i] where idx is b's multi-index in
+ * bdim (a stride of 0 broadcasts that batch dim), likewise B with b_bs.
+ * 1-D operands are passed as m = 1 or n = 1. brank may be 0. No scratch. */
+#define AXRT_MATMUL_PARAMS(F, A) F(int32_t, m) F(int32_t, n) F(int32_t, k) \
+	F(int32_t, brank) A(int32_t, bdim, AXRT_MAXRANK) \
+	A(int32_t, a_bs, AXRT_MAXRANK) A(int32_t, b_bs, AXRT_MAXRANK)
+
+/* einsum: up to 2 operands (nin 1 or 2), one output. The letters of the
+ * equation are numbered: the output's letters first (nout_l of them, in
+ * output order, so the output is written contiguously), then the summed
+ * letters (nsum_l). size[l] is the extent of letter l and s0[l]/s1[l] the
+ * element stride of operand 0/1 along it (0 where the operand lacks the
+ * letter; a repeated letter -- a diagonal -- sums its strides).
+ * Y[o] = sum over summed letters of X0[..] * X1[..]. No scratch. */
+#define AXRT_EINSUM_MAXL 16
+#define AXRT_EINSUM_PARAMS(F, A) F(int32_t, nin) F(int32_t, nout_l) F(int32_t, nsum_l) \
+	A(int32_t, size, AXRT_EINSUM_MAXL) A(int32_t, s0, AXRT_EINSUM_MAXL) \
+	A(int32_t, s1, AXRT_EINSUM_MAXL)
+
+/* det: determinants of nbatch row-major n x n matrices (LU with partial
+ * pivoting in float). Scratch: n*n floats. */
+#define AXRT_DET_PARAMS(F, A) F(int32_t, nbatch) F(int32_t, n)
+
+#define AXRT_P(name, LIST) AXRT_DEFINE_PARAMS(name, LIST)
+#define AXRT_K(kname, pname) AXRT_KERNEL_PROTO(kname, pname);
+#include "axrt_gemm.def"
+#undef AXRT_P
+#undef AXRT_K
+
+#endif
