@@ -47,11 +47,12 @@ bn_coef(const Node *bn, int64_t m, BnCoef *c, Arena *a)
 	return 0;
 }
 
-/* A new float constant of the given shape, zero-filled, in the graph arena. */
+/* A new float constant "<base>_bnfold_<k>" of the given shape, zero-filled,
+ * in the graph arena. */
 static Tensor *
-new_const(Graph *g, const Tensor *like, int rank, const int64_t *dim)
+new_const(Graph *g, const char *base, int rank, const int64_t *dim)
 {
-	Tensor *t = graph_new_tensor(g, arena_printf(g->arena, "%s_bnfold", like->name));
+	Tensor *t = graph_new_tensor(g, arena_printf(g->arena, "%s_bnfold", base));
 	tensor_set(t, DT_F32, rank, dim);
 	t->init = arena_alloc(g->arena, tensor_bytes(t) ? tensor_bytes(t) : 1);
 	return t;
@@ -82,8 +83,8 @@ fold_conv(Graph *g, Node *p, const Node *bn, Arena *a)
 	if (bn_coef(bn, w->dim[0], &c, a) < 0)
 		return -1;
 	int64_t per = tensor_numel(w) / c.m;
-	Tensor *w2 = new_const(g, w, w->rank, w->dim);
-	Tensor *b2 = new_const(g, b ? b : w, 1, &c.m);
+	Tensor *w2 = new_const(g, w->name, w->rank, w->dim);
+	Tensor *b2 = new_const(g, b ? b->name : arena_printf(g->arena, "%s_bias", p->name), 1, &c.m);
 	const float *wv = w->init, *bv = b ? b->init : NULL;
 	float *w2v = w2->init, *b2v = b2->init;
 	for (int64_t o = 0; o < c.m; o++) {
@@ -114,7 +115,8 @@ fold_gemm_bias(Graph *g, Node *p, const BnCoef *c)
 	dim[0] = rows;
 	dim[1] = c->m;
 	int rank = cc && cc->rank == 2 ? 2 : 1;
-	Tensor *c2 = new_const(g, cc ? cc : p->in[1], rank, rank == 2 ? dim : dim + 1);
+	Tensor *c2 = new_const(g, cc ? cc->name : arena_printf(g->arena, "%s_bias", p->name),
+		rank, rank == 2 ? dim : dim + 1);
 	const float *cv = cc ? cc->init : NULL;
 	float *c2v = c2->init;
 	double beta = attr_f(p, "beta", 1.0f);
@@ -143,7 +145,7 @@ fold_gemm(Graph *g, Node *p, const Node *bn, Arena *a)
 	int64_t m = w->dim[transb ? 0 : 1], k = w->dim[transb ? 1 : 0];
 	if (m != bn->in[0]->dim[1] || bn_coef(bn, m, &c, a) < 0 || fold_gemm_bias(g, p, &c) < 0)
 		return -1;
-	Tensor *w2 = new_const(g, w, 2, w->dim);
+	Tensor *w2 = new_const(g, w->name, 2, w->dim);
 	const float *wv = w->init;
 	float *w2v = w2->init;
 	for (int64_t o = 0; o < m; o++)

@@ -126,6 +126,10 @@ foldable(const Node *n)
 int
 infer_node(Graph *g, Node *n, Diag *d)
 {
+	if (n->op <= OP_UNKNOWN || n->op >= NOP)
+		n->op = op_lookup(n->optype);
+	if (n->op == OP_UNKNOWN)
+		return diag_node(d, n, "unsupported op");
 	const OpDef *od = &optab[n->op];
 	int nin = n->nin;
 	while (nin > 0 && !n->in[nin - 1])

@@ -22,7 +22,8 @@
 /* One data set: the inputs and (optional) references, plus the outputs of
  * the interpreter and of the compiled C. */
 typedef struct DataSet {
-	const char *what;          /* directory or "--input files", for messages */
+	const char *what;          /* the directory, or "--input" */
+	const char *tag;           /* message prefix: "test_data_set_0: ", or "" */
 	int nin, nref;
 	Tensor *in, *ref;
 	void **interp, **cout;     /* per program output */
@@ -99,6 +100,14 @@ diag_mark(const Diag *d)
 }
 
 /* ---- data sets ---- */
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s && s[1] ? s + 1 : p;
+}
+
 
 static int
 cmp_str(const void *a, const void *b)
@@ -182,6 +191,7 @@ load_data(Case *c)
 	if (!o->ndata) {
 		DataSet *s = &c->set[0];
 		s->what = "--input";
+		s->tag = "";
 		if ((s->nin = read_files(c, o->input, o->ninput, &s->in)) < 0 ||
 				(s->nref = read_files(c, o->ref, o->nref, &s->ref)) < 0)
 			return -1;
@@ -190,6 +200,7 @@ load_data(Case *c)
 	for (int i = 0; i < o->ndata; i++) {
 		DataSet *s = &c->set[i];
 		s->what = o->data[i];
+		s->tag = arena_printf(c->a, "%s: ", base_name(o->data[i]));
 		if ((s->nin = read_numbered(c, o->data[i], "input", &s->in)) < 0 ||
 				(s->nref = read_numbered(c, o->data[i], "output", &s->ref)) < 0)
 			return -1;
@@ -233,7 +244,7 @@ check_tensor(Case *c, const DataSet *s, const char *kind, int i, const Tensor *w
 {
 	char a[128], b[128];
 	if (have->dtype != want->dtype || !tensor_same_shape(have, want))
-		return fail(c, VS_DATA, "%s: %s %d '%s' is %s %s, the data has %s %s", s->what,
+		return fail(c, VS_DATA, "%s%s %d '%s' is %s %s, the data has %s %s", s->tag,
 			kind, i, want->name, dtype_name(want->dtype), shape_str(want, a, sizeof a),
 			dtype_name(have->dtype), shape_str(have, b, sizeof b));
 	return 0;
@@ -246,11 +257,11 @@ match_data(Case *c)
 	for (int k = 0; k < c->nset; k++) {
 		DataSet *s = &c->set[k];
 		if (s->nin != g->ninput)
-			return fail(c, VS_DATA, "%s: the model has %d inputs, the data %d",
-				s->what, g->ninput, s->nin);
+			return fail(c, VS_DATA, "%sthe model has %d inputs, the data %d",
+				s->tag, g->ninput, s->nin);
 		if (s->nref && s->nref != g->noutput)
-			return fail(c, VS_DATA, "%s: the model has %d outputs, the data %d references",
-				s->what, g->noutput, s->nref);
+			return fail(c, VS_DATA, "%sthe model has %d outputs, the data %d references",
+				s->tag, g->noutput, s->nref);
 		order_by_name(s->in, s->nin, g->input, g->ninput, c->a);
 		order_by_name(s->ref, s->nref, g->output, g->noutput, c->a);
 		for (int i = 0; i < s->nin; i++)
@@ -317,7 +328,7 @@ interp(Case *c)
 		s->interp = new_outputs(c);
 		int rc = prog_run(c->p, in, s->interp, arena);
 		if (rc != 0)
-			return fail(c, VS_INTERP, "%s: a kernel returned status %d", s->what, rc);
+			return fail(c, VS_INTERP, "%sa kernel returned status %d", s->tag, rc);
 	}
 	return 0;
 }
@@ -537,7 +548,7 @@ run_c(Case *c, int k)
 	const char *log = path_in(c, "run_%d.log", k);
 	if (spawn(argv, log, c->o->timeout, why, sizeof why) < 0) {
 		log_reason(log, why, sizeof why);
-		return fail(c, VS_RUN, "%s: %s", s->what, why);
+		return fail(c, VS_RUN, "%s%s", s->tag, why);
 	}
 	s->cout = arena_alloc(c->a, (size_t)(nout + 1) * sizeof *s->cout);
 	for (int i = 0; i < nout; i++) {
@@ -633,13 +644,6 @@ cmp_values(DType dt, const void *y, const void *ref, int64_t n, const VerifyOpts
 	}
 }
 
-static const char *
-base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s && s[1] ? s + 1 : p;
-}
-
 /* Compares output i of data set s with its reference; returns the number of
  * failing elements, or -1 when the reference does not fit the output. */
 static int64_t
@@ -649,8 +653,8 @@ cmp_output(Case *c, const DataSet *s, int i)
 	char a[128], b[128];
 	if (ref->dtype != t->dtype || !tensor_same_shape(ref, t) || tensor_bytes(t) != out_bytes(c, i)) {
 		if (!c->r->stage)
-			fail(c, VS_MISMATCH, "%s: output %d '%s' is %s %s, the reference %s %s",
-				base_name(s->what), i, t->name, dtype_name(t->dtype), shape_str(t, a, sizeof a),
+			fail(c, VS_MISMATCH, "%soutput %d '%s' is %s %s, the reference %s %s",
+				s->tag, i, t->name, dtype_name(t->dtype), shape_str(t, a, sizeof a),
 				dtype_name(ref->dtype), shape_str(ref, b, sizeof b));
 		return -1;
 	}
@@ -662,13 +666,13 @@ cmp_output(Case *c, const DataSet *s, int i)
 	if (m.max_rel > c->r->max_rel)
 		c->r->max_rel = m.max_rel;
 	if (c->o->out)
-		fprintf(c->o->out, "%s: output %d '%s' (%s %s): max abs err %.3g, max rel err %.3g%s\n",
-			base_name(s->what), i, t->name, dtype_name(t->dtype), shape_str(t, a, sizeof a),
+		fprintf(c->o->out, "%soutput %d '%s' (%s %s): max abs err %.3g, max rel err %.3g%s\n",
+			s->tag, i, t->name, dtype_name(t->dtype), shape_str(t, a, sizeof a),
 			m.max_abs, m.max_rel, m.nbad ? "  MISMATCH" : "");
 	if (m.nbad && !c->r->stage)
-		fail(c, VS_MISMATCH, "%s: output %d '%s': %lld of %lld elements off, first at %lld: "
+		fail(c, VS_MISMATCH, "%soutput %d '%s': %lld of %lld elements off, first at %lld: "
 			"got %.9g, expected %.9g (max abs err %.3g, rtol %g, atol %g)",
-			base_name(s->what), i, t->name, (long long)m.nbad, (long long)n, (long long)m.first,
+			s->tag, i, t->name, (long long)m.nbad, (long long)n, (long long)m.first,
 			m.got, m.want, m.max_abs, c->o->rtol, c->o->atol);
 	return m.nbad;
 }
@@ -706,8 +710,8 @@ compare(Case *c)
 			if (!same_bits(c, s, i, &at) && !c->r->differ) {
 				c->r->differ = 1;
 				const Tensor *t = c->g->output[i];
-				snprintf(diff, sizeof diff, "%s: output %d '%s': C %.9g, interpreter %.9g at element %lld",
-					base_name(s->what), i, t->name, elem(t->dtype, s->cout[i], at),
+				snprintf(diff, sizeof diff, "%soutput %d '%s': C %.9g, interpreter %.9g at element %lld",
+					s->tag, i, t->name, elem(t->dtype, s->cout[i], at),
 					elem(t->dtype, s->interp[i], at), (long long)at);
 			}
 		}

@@ -560,7 +560,7 @@ lower_eyelike(Node *n, Lower *l)
 	p.esize = (int32_t)dtype_size(y->dtype);
 	p.one = shape_value_bits(y->dtype, 1);
 	int out[1] = {lower_buf(l, y)};
-	return lower_step(l, n, K_eyelike, &p, 0, NULL, 1, out, 0) ? 0 : -1;
+	return lower_step(l, n, K_eyelike, &p, 0, out, 1, out, 0) ? 0 : -1;
 }
 
 /* ConstantOfShape's value: a one-element tensor attribute, float 0 if absent. */
@@ -604,7 +604,7 @@ lower_cos(Node *n, Lower *l)
 	p.n = tensor_numel(n->out[0]);
 	p.esize = (int32_t)dtype_size(dt);
 	int out[1] = {lower_buf(l, n->out[0])};
-	return lower_step(l, n, K_fill, &p, 0, NULL, 1, out, 0) ? 0 : -1;
+	return lower_step(l, n, K_fill, &p, 0, out, 1, out, 0) ? 0 : -1;
 }
 
 static int

@@ -129,19 +129,20 @@ norm_infer_axis(Node *n, Diag *d)
 	return 0;
 }
 
-/* Scale/B of LayerNormalization must broadcast to X.shape[axis:]. */
+/* Scale/B of LayerNormalization must broadcast to X.shape[axis:] (extra
+ * leading dims of 1 allowed). */
 static int
 norm_check_bcast(Node *n, Diag *d, const Tensor *t, const Tensor *x, int ax)
 {
 	char s[64];
+	int ok = 1;
 	if (!t)
 		return 0;
 	if (check_dtype(n, d, t, norm_f32, 1) < 0)
 		return -1;
-	int ok = t->rank <= x->rank - ax;
 	for (int k = 1; ok && k <= t->rank; k++) {
 		int64_t v = t->dim[t->rank - k];
-		ok = v == 1 || v == x->dim[x->rank - k];
+		ok = v == 1 || (k <= x->rank - ax && v == x->dim[x->rank - k]);
 	}
 	if (!ok)
 		return diag_node(d, n, "input '%s' of shape %s does not broadcast to the normalized shape",

@@ -387,7 +387,7 @@ lower_shape(Node *n, Lower *l)
 			p.v[k - lo] = x->dim[k];
 	}
 	int out[1] = {lower_buf(l, n->out[0])};
-	return lower_step(l, n, K_values_i64, &p, 0, NULL, 1, out, 0) ? 0 : -1;
+	return lower_step(l, n, K_values_i64, &p, 0, out, 1, out, 0) ? 0 : -1;
 }
 
 /* ---- Transpose ---- */

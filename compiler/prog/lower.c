@@ -78,8 +78,12 @@ lower_step(Lower *l, const Node *n, KernelId k, const void *params,
 	s->params = arena_memdup(p->arena, params, ktab[k].psize);
 	s->nin = nin;
 	s->nout = nout;
-	s->in = arena_memdup(p->arena, in, (nin ? nin : 1) * sizeof(int));
-	s->out = arena_memdup(p->arena, out, (nout ? nout : 1) * sizeof(int));
+	s->in = arena_alloc(p->arena, (nin ? nin : 1) * sizeof(int));
+	s->out = arena_alloc(p->arena, (nout ? nout : 1) * sizeof(int));
+	if (nin)
+		memcpy(s->in, in, nin * sizeof(int));
+	if (nout)
+		memcpy(s->out, out, nout * sizeof(int));
 	s->node = n;
 	s->scratch = -1;
 	if (scratch_bytes) {

@@ -124,7 +124,9 @@ enum {
 };
 
 /* resize_f32: out[0] (dims out) = in[0] (dims in) resampled per axis with
- * scale[k] (output/input): each output coordinate x maps to an input
+ * scale[k] (output/input; 0: out[k] / in[k], for sizes), where the length
+ * the spec calls length_resized is scale[k] * in[k] (not out[k]) as in the
+ * ONNX reference: each output coordinate x maps to an input
  * coordinate by coord (ONNX coordinate_transformation_mode, roi[k] and
  * roi[rank + k] are the crop box of tf_crop_and_resize), then reads the
  * nearest element (nearest: rounding mode), interpolates 2 neighbours

@@ -483,11 +483,13 @@ AXRT_KERNEL_PROTO(scatter_nd, nd)
 }
 
 /* Input coordinate of output coordinate x on axis k (ONNX Resize's
- * coordinate_transformation_mode), computed in double. */
+ * coordinate_transformation_mode), computed in double. As in the spec,
+ * length_resized is scale * length_original, which is not an integer when
+ * scales were given. */
 AXRT_PRIVATE double
 data_resize_coord(const axrt_resize_params *p, int k, int64_t x, double s)
 {
-	double n = p->in[k], m = p->out[k], lo, hi;
+	double n = p->in[k], m = s * n, lo, hi;
 	switch (p->coord) {
 	case AXRT_COORD_ASYMMETRIC: return (double)x / s;
 	case AXRT_COORD_PYTORCH_HALF_PIXEL: return m > 1 ? ((double)x + 0.5) / s - 0.5 : 0;

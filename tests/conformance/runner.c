@@ -87,24 +87,34 @@ add_case(Run *r, int s, const char *dir, const char *name)
 	snprintf(c->dir, n, "%s/%s", dir, name);
 }
 
+/* The selected suites' cases, sorted. A suite directory that is missing is
+ * an error only when --suite names it or when none is there. */
 static int
 collect(Run *r)
 {
+	int found = 0;
 	for (int s = 0; s < NSUITE; s++) {
 		if (r->suite && strcmp(r->suite, suites[s]))
 			continue;
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s/%s", r->root, suites[s]);
 		DIR *dp = opendir(dir);
+		if (!dp && !r->suite)
+			continue;
 		if (!dp) {
 			fprintf(stderr, "axcc_conformance: %s: %s\n", dir, strerror(errno));
 			return -1;
 		}
+		found++;
 		struct dirent *e;
 		while ((e = readdir(dp)))
 			if (e->d_name[0] != '.' && (!r->filter || strstr(e->d_name, r->filter)))
 				add_case(r, s, dir, e->d_name);
 		closedir(dp);
+	}
+	if (!found) {
+		fprintf(stderr, "axcc_conformance: no test suite under %s\n", r->root);
+		return -1;
 	}
 	qsort(r->c, (size_t)r->nc, sizeof *r->c, cmp_case);
 	return 0;

@@ -63,13 +63,13 @@ write_model(const char *path, const char *badop)
 
 /* The reference, computed here in double. */
 static void
-gemm_ref(const float x[2][3], float y[2][4])
+gemm_ref(const float *x, float y[2][4])
 {
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 4; j++) {
 			double s = C[j];
 			for (int k = 0; k < 3; k++)
-				s += (double)x[i][k] * W[k][j];
+				s += (double)x[i * 3 + k] * W[k][j];
 			y[i][j] = (float)s;
 		}
 }
@@ -91,7 +91,7 @@ static void
 write_case(float bump, int at)
 {
 	float y[2][4];
-	gemm_ref(X, y);
+	gemm_ref(&X[0][0], y);
 	(&y[0][0])[at] += bump;
 	write_model(tpath("model.onnx"), NULL);
 	write_npy(tpath("x.npy"), DT_F32, 2, (int64_t[]){2, 3}, X);
@@ -149,7 +149,7 @@ START_TEST(test_verify_applies_rtol_and_atol)
 	VerifyOpts o;
 	VerifyResult r;
 	float y[2][4];
-	gemm_ref(X, y);
+	gemm_ref(&X[0][0], y);
 	write_case(y[1][1] * 5e-4f, 5);   /* relative error 5e-4 */
 	opts_npy(&o);
 	ck_assert_int_eq(run(&o, &r), 0);
@@ -171,7 +171,7 @@ START_TEST(test_verify_nan_matches_only_nan)
 	float x[2][3], y[2][4];
 	memcpy(x, X, sizeof x);
 	x[0][1] = NAN;
-	gemm_ref(x, y);   /* row 0 is NaN */
+	gemm_ref(&x[0][0], y);   /* row 0 is NaN */
 	write_model(tpath("model.onnx"), NULL);
 	write_npy(tpath("x.npy"), DT_F32, 2, (int64_t[]){2, 3}, x);
 	write_npy(tpath("y.npy"), DT_F32, 2, (int64_t[]){2, 4}, y);
@@ -301,7 +301,7 @@ write_set(const char *dir, float scale, float bump)
 	float x[2][3], y[2][4];
 	for (int i = 0; i < 6; i++)
 		(&x[0][0])[i] = (&X[0][0])[i] * scale;
-	gemm_ref(x, y);
+	gemm_ref(&x[0][0], y);
 	y[1][3] += bump;
 	mkdir(dir, 0755);
 	char p[600];
@@ -350,7 +350,7 @@ START_TEST(test_verify_cli_exit_codes)
 	ck_assert_int_eq(cli(2, (const char *[]){"verify", "--help", NULL}), 0);
 	ck_assert_int_eq(cli(1, (const char *[]){"verify", NULL}), 2);
 	ck_assert_int_eq(cli(2, (const char *[]){"verify", m, NULL}), 2);
-	ck_assert_int_eq(cli(5, (const char *[]){"verify", m, "--test-data", tmp, "--input", x, NULL}), 2);
+	ck_assert_int_eq(cli(6, (const char *[]){"verify", m, "--test-data", tmp, "--input", x, NULL}), 2);
 	ck_assert_int_eq(cli(6, (const char *[]){"verify", m, "--input", x, "--rtol", "abc", NULL}), 2);
 	ck_assert_int_eq(cli(4, (const char *[]){"verify", m, "--bogus", x, NULL}), 2);
 	ck_assert_int_eq(cli(6, (const char *[]){"verify", m, "--input", x, "--reference", y, NULL}), 0);
