@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "data/data.h"
+#include "onnx.pb-c.h"
 #include "testutil.h"
 
 static char tmpdir[64];
@@ -401,6 +402,55 @@ START_TEST(test_data_read_sniffs_npy_without_extension)
 }
 END_TEST
 
+START_TEST(test_data_error_names_file_once)
+{
+	const char *p = tpath("gone.npy");
+	Arena *a = arena_new();
+	Tensor t;
+	Diag d = diag_make(p);
+	d.capture = 1;
+	ck_assert_int_eq(data_read(p, a, &t, &d), -1);
+	const char *first = strstr(d.last, p);
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_null(strstr(first + 1, p));   /* d.path is the file: no repeat */
+	Diag m = diag_capture();                     /* d.path is a model: file named */
+	ck_assert_int_eq(data_read(p, a, &t, &m), -1);
+	ck_assert_ptr_nonnull(strstr(m.last, "test.onnx: "));
+	ck_assert_ptr_nonnull(strstr(m.last, p));
+	arena_free(a);
+}
+END_TEST
+
+START_TEST(test_data_read_dispatches_pb)
+{
+	Onnx__TensorProto tp;
+	onnx__tensor_proto__init(&tp);
+	int64_t dims[2] = {2, 2};
+	int32_t v[4] = {1, -2, 3, 40000};
+	tp.name = "xin";
+	tp.n_dims = 2;
+	tp.dims = dims;
+	tp.has_data_type = 1;
+	tp.data_type = DT_I32;
+	tp.has_raw_data = 1;
+	tp.raw_data.len = sizeof v;
+	tp.raw_data.data = (uint8_t *)v;
+	uint8_t buf[256];
+	size_t len = onnx__tensor_proto__pack(&tp, buf);
+	const char *p = tpath("input_0.pb");
+	write_bytes(p, buf, len);
+	Arena *a = arena_new();
+	Tensor t;
+	Diag d = diag_capture();
+	ck_assert_int_eq(data_read(p, a, &t, &d), 0);
+	ck_assert_str_eq(t.name, "xin");
+	ck_assert_int_eq(t.dtype, DT_I32);
+	ck_assert(t.rank == 2 && t.dim[0] == 2 && t.dim[1] == 2);
+	ck_assert_int_eq(((int32_t *)t.init)[3], 40000);
+	arena_free(a);
+}
+END_TEST
+
 START_TEST(test_data_nbytes_overflow_safe)
 {
 	int64_t big[2] = {INT64_MAX / 2, 3};
@@ -440,6 +490,7 @@ data_suite(void)
 	tcase_add_test(c, test_idx_rejects_bad_files);
 	tcase_add_test(c, test_data_read_rejects_unknown_format);
 	tcase_add_test(c, test_data_nbytes_overflow_safe);
+	tcase_add_test(c, test_data_error_names_file_once);
 	suite_add_tcase(s, c);
 	c = tcase_create("idx");
 	tcase_add_checked_fixture(c, setup, teardown);
@@ -447,6 +498,7 @@ data_suite(void)
 	tcase_add_test(c, test_idx_swaps_big_endian_types);
 	tcase_add_test(c, test_idx_reads_gzip);
 	tcase_add_test(c, test_data_read_sniffs_npy_without_extension);
+	tcase_add_test(c, test_data_read_dispatches_pb);
 	suite_add_tcase(s, c);
 	return s;
 }

@@ -742,6 +742,34 @@ START_TEST(test_prelu_broadcast_slope)
 }
 END_TEST
 
+/* Half bit patterns: 1.5 + 0.25 = 1.75, 3 * 0.5 = 1.5, 65504 + 65504 = inf,
+ * max(1, -2) = 1, max(NaN, 1) = NaN, fmod(7, 2) = 1, fmod(-7, 2) = -1. */
+START_TEST(test_float16_arithmetic)
+{
+	uint16_t a[2] = {0x3e00, 0x7bff}, b[2] = {0x3400, 0x7bff}, y[2];
+	axrt_binary_params p = flat(2);
+	const void *in[] = {a, b};
+	void *out[] = {y};
+	ck_assert_int_eq(RUN(add_f16, p, in, out), AXRT_OK);
+	ck_assert(y[0] == 0x3f00 && y[1] == 0x7c00);
+	uint16_t m1[2] = {0x4200, 0x3c00}, m2[2] = {0x3800, 0xc000};
+	const void *min_[] = {m1, m2};
+	ck_assert_int_eq(RUN(mul_f16, p, min_, out), AXRT_OK);
+	ck_assert_uint_eq(y[0], 0x3e00);
+	ck_assert_int_eq(RUN(max_f16, p, min_, out), AXRT_OK);
+	ck_assert_uint_eq(y[1], 0x3c00);
+	uint16_t n1[2] = {0x7e00, 0x3c00};
+	const void *nin[] = {n1, m1 + 1};
+	ck_assert_int_eq(RUN(max_f16, p, nin, out), AXRT_OK);
+	ck_assert((y[0] & 0x7c00) == 0x7c00 && (y[0] & 0x3ff) != 0);
+	uint16_t d1[2] = {0x4700, 0xc700}, d2[2] = {0x4000, 0x4000};
+	const void *din[] = {d1, d2};
+	p.fmod = 1;
+	ck_assert_int_eq(RUN(mod_f16, p, din, out), AXRT_OK);
+	ck_assert(y[0] == 0x3c00 && y[1] == 0xbc00);
+}
+END_TEST
+
 /* ---- where ---- */
 
 /* ONNX Where example plus a three-way broadcast: c [2,1], a [1,3], b scalar. */
@@ -816,6 +844,7 @@ rt_eltwise_suite(void)
 	tcase_add_test(b, test_compare_and_logic_to_bool);
 	tcase_add_test(b, test_bitshift);
 	tcase_add_test(b, test_prelu_broadcast_slope);
+	tcase_add_test(b, test_float16_arithmetic);
 	tcase_add_test(b, test_where_broadcast);
 	suite_add_tcase(s, b);
 	return s;

@@ -49,6 +49,10 @@ run_pipeline(Graph *g, Diag *d, const char *dump)
 		}
 		g->valid = (g->valid & ~p->breaks) | p->gives;
 		arena_reset(cx.scratch);
+#ifndef NDEBUG
+		if (graph_verify(g, d) < 0)
+			die("IR invalid after pass %s", p->name);
+#endif
 		if (wants_dump(dump, p->name)) {
 			printf("## after %s\n", p->name);
 			graph_dump(g, stdout);

@@ -406,3 +406,37 @@ graph_dump(const Graph *g, FILE *f)
 		fprintf(f, "  output %s: %s[%s]\n", g->output[i]->name, dtype_name(g->output[i]->dtype),
 			tensor_shape_str(g->output[i], s, sizeof s));
 }
+
+/* Checks the IR's invariants: node order is topological, every tensor has
+ * at most one producer and def points back at it, shapes are set once
+ * IR_SHAPES holds. Returns 0, or -1 after describing the first breach. */
+int
+graph_verify(const Graph *g, Diag *d)
+{
+	char *seen = xmalloc(g->ntensor + 1);
+	int rc = 0;
+	for (int i = 0; i < g->ntensor; i++)
+		seen[i] = g->tensor[i]->init || g->tensor[i]->is_input;
+	for (int i = 0; i < g->nnode && rc == 0; i++) {
+		const Node *n = g->node[i];
+		for (int j = 0; j < n->nin && rc == 0; j++)
+			if (n->in[j] && n->in[j]->id >= 0 && !seen[n->in[j]->id])
+				rc = diag_node(d, n, "IR: input '%s' is used before it is produced", n->in[j]->name);
+		for (int j = 0; j < n->nout && rc == 0; j++) {
+			const Tensor *t = n->out[j];
+			if (!t)
+				continue;
+			if (t->def != n)
+				rc = diag_node(d, n, "IR: output '%s' does not point back at its producer", t->name);
+			else if ((g->valid & IR_SHAPES) && (t->rank < 0 || t->dtype == DT_UNDEF))
+				rc = diag_node(d, n, "IR: output '%s' has no shape", t->name);
+			else
+				seen[t->id] = 1;
+		}
+	}
+	for (int i = 0; i < g->noutput && rc == 0; i++)
+		if (!seen[g->output[i]->id])
+			rc = diag_error(d, "IR: graph output '%s' is not produced", g->output[i]->name);
+	free(seen);
+	return rc;
+}

@@ -149,6 +149,7 @@ void tensor_set(Tensor *t, DType dt, int rank, const int64_t *dim);
 int tensor_same_shape(const Tensor *a, const Tensor *b);
 const char *tensor_shape_str(const Tensor *t, char *buf, size_t n); /* "1x3x224x224" */
 void graph_dump(const Graph *g, FILE *f);
+int graph_verify(const Graph *g, Diag *d);   /* IR invariants; -1 on a breach */
 
 /* attributes: lookups with defaults; attr_ints returns the count, or -1 if absent */
 const Attr *attr_get(const Node *n, const char *name);

@@ -23,16 +23,16 @@ binary_is_compare(const Node *n)
 static int
 binary_kernel(const Node *n, DType dt)
 {
-	int f = dt == DT_F32 || dt == DT_F64, shl;
+	int f = dt == DT_F32 || dt == DT_F64, h = dt == DT_F16, shl;
 	switch (n->op) {
-	case OP_ADD: case OP_SUM: return eltwise_num_kernel(K_add_f32, dt);
+	case OP_ADD: case OP_SUM: return h ? K_add_f16 : eltwise_num_kernel(K_add_f32, dt);
 	case OP_MEAN: return f ? eltwise_num_kernel(K_add_f32, dt) : -1;
-	case OP_SUB: return eltwise_num_kernel(K_sub_f32, dt);
-	case OP_MUL: return eltwise_num_kernel(K_mul_f32, dt);
-	case OP_DIV: return eltwise_num_kernel(K_div_f32, dt);
-	case OP_MAX: return eltwise_num_kernel(K_max_f32, dt);
-	case OP_MIN: return eltwise_num_kernel(K_min_f32, dt);
-	case OP_MOD: return eltwise_num_kernel(K_mod_f32, dt);
+	case OP_SUB: return h ? K_sub_f16 : eltwise_num_kernel(K_sub_f32, dt);
+	case OP_MUL: return h ? K_mul_f16 : eltwise_num_kernel(K_mul_f32, dt);
+	case OP_DIV: return h ? K_div_f16 : eltwise_num_kernel(K_div_f32, dt);
+	case OP_MAX: return h ? K_max_f16 : eltwise_num_kernel(K_max_f32, dt);
+	case OP_MIN: return h ? K_min_f16 : eltwise_num_kernel(K_min_f32, dt);
+	case OP_MOD: return h ? K_mod_f16 : eltwise_num_kernel(K_mod_f32, dt);
 	case OP_EQUAL: return dt == DT_BOOL ? K_equal_bool : eltwise_num_kernel(K_equal_f32, dt);
 	case OP_GREATER: return eltwise_num_kernel(K_greater_f32, dt);
 	case OP_LESS: return eltwise_num_kernel(K_less_f32, dt);

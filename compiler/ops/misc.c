@@ -482,8 +482,8 @@ lower_trilu(Node *n, Lower *l)
 static int
 cumsum_axis(Node *n, Diag *d, int *ax)
 {
-	int64_t v[1];
-	int k = shape_const_ints(n, d, 1, v, 1);
+	int64_t v[IR_MAXRANK];
+	int k = shape_const_ints(n, d, 1, v, IR_MAXRANK);
 	if (k < 0)
 		return -1;
 	if (k != 1)
@@ -616,12 +616,12 @@ infer_range(Node *n, Diag *d)
 	int64_t len;
 	if (check_dtype(n, d, s, ok, 5) < 0)
 		return -1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3; i++)
 		if (n->in[i]->dtype != s->dtype || tensor_numel(n->in[i]) != 1)
 			return diag_node(d, n, "input '%s' must be one %s", n->in[i]->name, dtype_name(s->dtype));
+	for (int i = 0; i < 3; i++)
 		if (shape_const_floats(n, d, i, &v[i], 1) < 0)
 			return -1;
-	}
 	if (v[2] == 0)
 		return diag_node(d, n, "delta is 0");
 	if (dtype_is_int(s->dtype)) {

@@ -8,6 +8,8 @@
 
 #include "shape.h"
 
+_Static_assert(2 * IR_MAXRANK <= AXRT_STRIDED_MAXRANK, "a ShapeBox must fit the strided kernel");
+
 /* ---- helpers shared with misc.c (shape.h) ---- */
 
 int
@@ -153,6 +155,7 @@ shape_lower_box(Lower *l, Node *n, int inb, int outb, DType dt, const ShapeBox *
 	int r = 0;
 
 	memset(&p, 0, sizeof p);
+	/* b->rank <= 2 * IR_MAXRANK == AXRT_STRIDED_MAXRANK: r never overflows */
 	for (int k = 0; k < b->rank; k++) {
 		int64_t dk = b->dim[k];
 		if (dk == 0) {                      /* nothing to copy */
@@ -170,8 +173,6 @@ shape_lower_box(Lower *l, Node *n, int inb, int outb, DType dt, const ShapeBox *
 			p.out_str[r - 1] = b->os[k];
 			continue;
 		}
-		if (r == AXRT_STRIDED_MAXRANK)
-			return diag_node(l->d, n, "the copy needs more than %d dimensions", AXRT_STRIDED_MAXRANK);
 		p.dims[r] = (int32_t)dk;
 		p.in_str[r] = b->is[k];
 		p.out_str[r] = b->os[k];

@@ -1,7 +1,9 @@
 /* conv.c: kernels of the conv family -- direct grouped convolution and
  * transposed convolution in float32 with a fused bias + activation
- * epilogue. The loops run along output rows so that the innermost loop
- * touches contiguous memory at stride 1; a blocked GEMM path comes later. */
+ * epilogue. Conv works on one output row of CONV_MB output channels at a
+ * time: the innermost loop runs along the row (contiguous at stride 1) and
+ * each input load feeds CONV_MB accumulators. Sums accumulate in float, in
+ * input-channel then kernel order. A blocked GEMM path comes later. */
 #include "axrt.h"
 #include <math.h>
 #include <stddef.h>
@@ -215,7 +217,7 @@ AXRT_KERNEL_PROTO(conv_f32, conv)
 
 /* Scatters input channel xc (weights wc) into output plane y. */
 AXRT_PRIVATE void
-convtranspose_chan(const axrt_conv_params *p, const float *xc, const float *wc, float *y)
+conv_transpose_chan(const axrt_conv_params *p, const float *xc, const float *wc, float *y)
 {
 	const int32_t *in = p->in, *out = p->out, *k = p->k, *s = p->stride, *dl = p->dil;
 
@@ -264,7 +266,7 @@ AXRT_KERNEL_PROTO(convtranspose_f32, conv)
 		for (int32_t j = 0; j < osz; j++)
 			yp[j] = bias;
 		for (int32_t c = g * cg; c < (g + 1) * cg; c++)
-			convtranspose_chan(p, x + ((ptrdiff_t)img * p->c + c) * isz,
+			conv_transpose_chan(p, x + ((ptrdiff_t)img * p->c + c) * isz,
 				w + ((ptrdiff_t)c * mg + m % mg) * ksz, yp);
 		conv_act_run(p, yp, osz);
 	}

@@ -258,6 +258,22 @@ START_TEST(test_verify_reports_c_build_failure)
 }
 END_TEST
 
+START_TEST(test_verify_times_out_slow_commands)
+{
+	VerifyOpts o;
+	VerifyResult r;
+	write_case(0, 0);
+	write_bytes(tpath("slowcc"), "#!/bin/sh\nexec sleep 30\n", 24);
+	chmod(tpath("slowcc"), 0755);
+	opts_npy(&o);
+	o.cc = tpath("slowcc");
+	o.timeout = 1;
+	ck_assert_int_eq(run(&o, &r), -1);
+	ck_assert_int_eq(r.stage, VS_BUILD);
+	ck_assert_msg(strstr(r.reason, "timed out after 1 s"), "%s", r.reason);
+}
+END_TEST
+
 START_TEST(test_verify_keeps_files_when_asked)
 {
 	VerifyOpts o;
@@ -482,6 +498,7 @@ verify_suite(void)
 	tcase_add_test(c, test_verify_rejects_reference_of_wrong_shape);
 	tcase_add_test(c, test_verify_names_failing_stage);
 	tcase_add_test(c, test_verify_reports_c_build_failure);
+	tcase_add_test(c, test_verify_times_out_slow_commands);
 	tcase_add_test(c, test_verify_cli_exit_codes);
 	suite_add_tcase(s, c);
 	c = tcase_create("runner");
