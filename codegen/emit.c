@@ -89,40 +89,34 @@ cmt(Emit *e, const char *s)
 	return r;
 }
 
-static unsigned
-uwidth(DType t)
-{
-	size_t s = dtype_size(t);
-	return s ? (unsigned)s * 8 : 8;
-}
 
-/* ---- weights: bit patterns in hex, viewed through a union ---- */
+/* ---- weights: bit patterns in hex, viewed through a union ----
+ * Every constant is written as 64-bit words (little-endian packing, as on
+ * the x86-64 and ARM targets; N.c refuses to build big-endian) and read
+ * through a typed view: exact, and few tokens for the C compiler. */
 static void
-put_hex(FILE *f, const unsigned char *p, size_t esize, size_t n)
+put_words(FILE *f, const unsigned char *p, size_t nbytes)
 {
 	static const char hx[] = "0123456789abcdef";
-	char line[512];
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = 0;
-		memcpy(&v, p + i * esize, esize);   /* host is little-endian like the targets */
-		size_t k = 0;
-		line[k++] = (i % 8) ? ' ' : '\t';
-		if (esize == 8) {
-			memcpy(line + k, "UINT64_C(", 9);
-			k += 9;
+	size_t nw = (nbytes + 7) / 8, k = 0;
+	char *buf = xmalloc(nw * 22 + 16);   /* sep, 0x, 16 digits, comma, newline */
+	for (size_t w = 0; w < nw; w++) {
+		unsigned char b[8] = {0};
+		memcpy(b, p + w * 8, nbytes - w * 8 < 8 ? nbytes - w * 8 : 8);
+		buf[k++] = (w % 6) ? ' ' : '\t';
+		buf[k++] = '0';
+		buf[k++] = 'x';
+		for (int i = 7; i >= 0; i--) {
+			buf[k++] = hx[b[i] >> 4];
+			buf[k++] = hx[b[i] & 15];
 		}
-		line[k++] = '0';
-		line[k++] = 'x';
-		for (int d = (int)esize * 2 - 1; d >= 0; d--)
-			line[k++] = hx[(v >> (d * 4)) & 15];
-		if (esize == 8)
-			line[k++] = ')';
-		if (i + 1 < n)
-			line[k++] = ',';
-		if (i % 8 == 7 || i + 1 == n)
-			line[k++] = '\n';
-		fwrite(line, 1, k, f);
+		if (w + 1 < nw)
+			buf[k++] = ',';
+		if (w % 6 == 5 || w + 1 == nw)
+			buf[k++] = '\n';
 	}
+	fwrite(buf, 1, k, f);
+	free(buf);
 }
 
 static void
@@ -130,13 +124,13 @@ emit_const(Emit *e, int b)
 {
 	const Buf *bf = &e->p->buf[b];
 	size_t es = dtype_size(bf->dtype) ? dtype_size(bf->dtype) : 1;
-	size_t n = bf->size / es;
+	size_t n = bf->size / es, nw = (bf->size + 7) / 8;
 	const char *vt = bf->dtype == DT_BOOL ? "uint8_t" : dtype_ctype(bf->dtype);
 	e->bname[b] = unique(e, arena_printf(e->a, "w_%s", c_ident(e->a, bf->name)));
-	fprintf(e->f, "static const union { uint%u_t u[%zu]; %s v[%zu]; } %s = {{ /* %s */\n",
-		uwidth(bf->dtype), n ? n : 1, vt, n ? n : 1, e->bname[b], cmt(e, bf->name));
-	if (n)
-		put_hex(e->f, bf->data, es, n);
+	fprintf(e->f, "static const union { uint64_t u[%zu]; %s v[%zu]; } %s = {{ /* %s */\n",
+		nw ? nw : 1, vt, n ? n : 1, e->bname[b], cmt(e, bf->name));
+	if (nw)
+		put_words(e->f, bf->data, bf->size);
 	else
 		fputs("\t0\n", e->f);
 	fputs("}};\n", e->f);
@@ -378,6 +372,8 @@ emit_source(Emit *e)
 	fprintf(f, "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"%s.h\"\n\n", e->pre);
 	emit_runtime(e);
 	fputs("/* ---- weights and constants (exact bit patterns) ---- */\n", f);
+	fputs("#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__\n"
+	      "#error \"axcc packs constants for little-endian targets\"\n#endif\n", f);
 	for (int b = 0; b < p->nbuf; b++)
 		if (p->buf[b].kind == BUF_CONST && buf_root(p, b, NULL) == b)
 			emit_const(e, b);

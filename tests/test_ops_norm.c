@@ -214,6 +214,9 @@ START_TEST(test_axis_ops_errors_and_lpnorm)
 	graph_free(g);
 	g = mkn("Softmax", DT_I32, 1, (int[]){1}, (const int64_t *const[]){D(3)});
 	expect_error(g, "softmax_0", "type int32");
+	g = mk1("Hardmax", 0, D(0));
+	tg_attr_int(g, g->node[0], "axis", 0);
+	expect_error(g, "hardmax_0", "rank 0");
 }
 END_TEST
 
@@ -354,6 +357,7 @@ START_TEST(test_reduce_infer_errors)
 	expect_error(g, "argmin_0", "axis 1 of input 'x0' is empty");
 	g = mkn("ArgMax", DT_BOOL, 1, (int[]){1}, (const int64_t *const[]){D(3)});
 	expect_error(g, "argmax_0", "type bool");
+	expect_error(mk1("ArgMax", 0, D(0)), "argmax_0", "rank 0");
 }
 END_TEST
 

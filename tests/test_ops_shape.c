@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 #include "axrt_core.h"
+#include "shape.h"
 
 #define D(...) ((const int64_t[]){__VA_ARGS__})
 
@@ -362,9 +363,7 @@ START_TEST(test_resize_upsample_infer)
 	cf32(g, 2, 4, (const float[]){1, 1, 0.6f, 0.6f});
 	expect_shape(g, 4, D(1, 1, 2, 2));
 	g = MK("Resize", DT_F32, 4, SH(4, 1, 1, 4, 4), SH(1, 0), SH(1, 0), SH(1, 4));
-	cf32(g, 1, 0, NULL);
-	cf32(g, 2, 0, NULL);
-	ci64(g, 3, 4, D(1, 1, 3, 9));
+	ci64(g, 3, 4, D(1, 1, 3, 9));        /* empty roi and scales: absent */
 	expect_shape(g, 4, D(1, 1, 3, 9));
 	g = MK("Resize", DT_F32, 2, SH(4, 1, 1, 2, 2), SH(1, 4));
 	node0(g)->opset = 10;              /* scales are input 1 */
@@ -374,6 +373,41 @@ START_TEST(test_resize_upsample_infer)
 	node0(g)->opset = 7;
 	tg_attr_floats(g, node0(g), "scales", 4, (const float[]){1, 1, 2, 2});
 	expect_shape(g, 4, D(1, 1, 4, 4));
+}
+END_TEST
+
+START_TEST(test_value_bits_per_type)
+{
+	ck_assert_int_eq(shape_value_bits(DT_F16, 1), 0x3c00);
+	ck_assert_int_eq(shape_value_bits(DT_F16, -2.5), 0xc100);
+	ck_assert_int_eq(shape_value_bits(DT_F16, 65520), 0x7c00);        /* rounds to inf */
+	ck_assert_int_eq(shape_value_bits(DT_F16, 5.960464477539063e-08), 0x0001);
+	ck_assert_int_eq(shape_value_bits(DT_F16, 1.0009765625), 0x3c01);
+	ck_assert_int_eq(shape_value_bits(DT_F16, 1.00048828125), 0x3c00); /* tie to even */
+	ck_assert_int_eq(shape_value_bits(DT_BF16, 1), 0x3f80);
+	ck_assert_int_eq(shape_value_bits(DT_BF16, -3), 0xc040);
+	ck_assert_int_eq(shape_value_bits(DT_I8, -1), 0xff);
+	ck_assert_int_eq(shape_value_bits(DT_BOOL, 5), 1);
+	ck_assert_int_eq(shape_value_bits(DT_F32, 1), 0x3f800000);
+	ck_assert(shape_value_bits(DT_I64, -1) == -1);
+}
+END_TEST
+
+START_TEST(test_static_inputs_listed)
+{
+	static const struct { const char *op; int nin; const char *mask; } t[] = {
+		{"Reshape", 2, "01"}, {"Slice", 5, "01111"}, {"Pad", 4, "0101"},
+		{"Resize", 4, "0111"}, {"Range", 3, "111"}, {"Gather", 2, "00"},
+		{"Trilu", 2, "00"}, {"OneHot", 3, "010"}, {"Transpose", 1, "0"},
+	};
+	for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+		Sh sh[5] = {SH(1, 2), SH(1, 2), SH(1, 2), SH(1, 2), SH(1, 2)};
+		Graph *g = mkn(t[k].op, DT_F32, 1, t[k].nin, sh);
+		for (int i = 0; i < t[k].nin; i++)
+			ck_assert_msg(shape_static_input(node0(g), i) == (t[k].mask[i] == '1'),
+				"%s input %d", t[k].op, i);
+		graph_free(g);
+	}
 }
 END_TEST
 
@@ -1011,6 +1045,8 @@ shape_suite(void)
 	tcase_add_test(tc, test_gather_family_infer);
 	tcase_add_test(tc, test_generators_infer);
 	tcase_add_test(tc, test_resize_upsample_infer);
+	tcase_add_test(tc, test_static_inputs_listed);
+	tcase_add_test(tc, test_value_bits_per_type);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_constant_inputs);

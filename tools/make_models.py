@@ -562,7 +562,7 @@ def main():
     ap.add_argument("--big", action="store_true", help="export torchvision squeezenet1_1, mobilenet_v2, resnet18")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     if args.list:
         for k, v in CASES.items():
             print("%-16s %s" % (k, " ".join(v["doc"].split())))

@@ -21,6 +21,8 @@ static const char help[] =
 	"  --cc CC            C compiler command (default $CC, else cc)\n"
 	"  --keep DIR         keep the generated C, the program and its files in DIR\n"
 	"  --timeout S        seconds allowed for the build and for each run (default 60)\n"
+	"  --freeze-inputs    an input the compiler needs constant (a shape, axes,\n"
+	"                     scales...) is frozen to its value in the data\n"
 	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
 	"  -q, --quiet        no notes\n"
 	"Exit status: 0 pass, 1 mismatch or error, 2 usage error.\n";
@@ -88,6 +90,10 @@ parse_args(VerifyOpts *o, int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(help, stdout);
 			return -1;
+		}
+		if (!strcmp(argv[i], "--freeze-inputs")) {
+			o->freeze = 1;
+			continue;
 		}
 		for (int k = 0; withval[k]; k++)
 			known |= !strcmp(argv[i], withval[k]);

@@ -25,7 +25,8 @@ typedef struct DataSet {
 	const char *what;          /* the directory, or "--input" */
 	const char *tag;           /* message prefix: "test_data_set_0: ", or "" */
 	int nin, nref;
-	Tensor *in, *ref;
+	Tensor *in, *ref;          /* in: graph order, without frozen inputs */
+	int nfile; Tensor *file;   /* the input files as read */
 	void **interp, **cout;     /* per program output */
 } DataSet;
 
@@ -39,6 +40,7 @@ typedef struct Case {
 	const char *dir;           /* work directory */
 	const char *name;          /* C prefix */
 	DataSet *set; int nset;
+	const char *frozen[VERIFY_MAXFILES]; int nfrozen;  /* inputs made constants */
 } Case;
 
 static const char *stage_names[NSTAGE] = {   /* ORDER: VerifyStage */
@@ -75,9 +77,8 @@ fail(Case *c, VerifyStage s, const char *fmt, ...)
 /* Fails stage s with the first diagnostic reported since offset mark of
  * d->all (capture mode), without the "axcc: error: MODEL: " prefix. */
 static int
-fail_diag(Case *c, VerifyStage s, size_t mark)
+fail_diag(Case *c, Diag *d, VerifyStage s, size_t mark)
 {
-	Diag *d = c->d;
 	if (!d->capture)
 		return fail(c, s, "%d error(s), reported above", d->nerr);
 	const char *m = strlen(d->all) > mark ? d->all + mark : d->last;
@@ -192,7 +193,7 @@ load_data(Case *c)
 		DataSet *s = &c->set[0];
 		s->what = "--input";
 		s->tag = "";
-		if ((s->nin = read_files(c, o->input, o->ninput, &s->in)) < 0 ||
+		if ((s->nfile = read_files(c, o->input, o->ninput, &s->file)) < 0 ||
 				(s->nref = read_files(c, o->ref, o->nref, &s->ref)) < 0)
 			return -1;
 		return 0;
@@ -201,10 +202,10 @@ load_data(Case *c)
 		DataSet *s = &c->set[i];
 		s->what = o->data[i];
 		s->tag = arena_printf(c->a, "%s: ", base_name(o->data[i]));
-		if ((s->nin = read_numbered(c, o->data[i], "input", &s->in)) < 0 ||
+		if ((s->nfile = read_numbered(c, o->data[i], "input", &s->file)) < 0 ||
 				(s->nref = read_numbered(c, o->data[i], "output", &s->ref)) < 0)
 			return -1;
-		if (s->nin == 0 && s->nref == 0)
+		if (s->nfile == 0 && s->nref == 0)
 			return fail(c, VS_DATA, "%s: no input_N.pb or output_N.pb files", o->data[i]);
 	}
 	return 0;
@@ -266,6 +267,8 @@ match_data(Case *c)
 	Graph *g = c->g;
 	for (int k = 0; k < c->nset; k++) {
 		DataSet *s = &c->set[k];
+		s->nin = s->nfile;
+		s->in = arena_memdup(c->a, s->file, (size_t)(s->nin + 1) * sizeof *s->in);
 		if (s->nin != g->ninput)
 			return fail(c, VS_DATA, "%sthe model has %d inputs, the data %d",
 				s->tag, g->ninput, s->nin);
@@ -281,26 +284,121 @@ match_data(Case *c)
 	return 0;
 }
 
-/* ---- compile: import, infer, lower, plan ---- */
+/* ---- compile: import, freeze, infer, lower, plan ---- */
+
+/* Makes graph input j a constant holding its data (the same in every set)
+ * and drops it from the data sets' inputs. */
+static int
+freeze_input(Case *c, int j)
+{
+	Graph *g = c->g;
+	Tensor *t = g->input[j];
+	size_t nb = tensor_bytes(t);
+	for (int k = 1; k < c->nset; k++)
+		if (memcmp(c->set[k].in[j].init, c->set[0].in[j].init, nb))
+			return fail(c, VS_DATA, "input '%s' must be constant for axcc, but its "
+				"data differs between data sets", t->name);
+	t->init = arena_memdup(g->arena, c->set[0].in[j].init, nb);
+	t->is_input = 0;
+	memmove(&g->input[j], &g->input[j + 1], (size_t)(g->ninput - j - 1) * sizeof *g->input);
+	g->ninput--;
+	for (int k = 0; k < c->nset; k++) {
+		DataSet *s = &c->set[k];
+		memmove(&s->in[j], &s->in[j + 1], (size_t)(s->nin - j - 1) * sizeof *s->in);
+		s->nin--;
+	}
+	return 0;
+}
+
+static int
+freeze(Case *c)
+{
+	for (int f = 0; f < c->nfrozen; f++)
+		for (int j = 0; j < c->g->ninput; j++)
+			if (!strcmp(c->g->input[j]->name, c->frozen[f])) {
+				if (freeze_input(c, j) < 0)
+					return -1;
+				break;
+			}
+	return 0;
+}
+
+/* Import, match the data, freeze, infer; errors go to d. */
+static int
+front(Case *c, Diag *d)
+{
+	const Options *oo = &c->o->o;
+	ImportOpts io = {oo->dim, oo->ndim, oo->quiet};
+	size_t mark = diag_mark(d);
+	c->g = onnx_import(oo->model, &io, d);
+	if (!c->g)
+		return fail_diag(c, d, VS_IMPORT, mark);
+	if (match_data(c) < 0 || freeze(c) < 0)
+		return -1;
+	mark = diag_mark(d);
+	if (run_pipeline(c->g, d, oo->dump) < 0 || d->nerr)
+		return fail_diag(c, d, VS_INFER, mark);
+	return 0;
+}
+
+/* The graph input that msg says must be a constant ("... input 'NAME'
+ * must be a constant ..."), or NULL. */
+static const char *
+const_input(const Case *c, const char *msg)
+{
+	for (const char *m = strstr(msg, "' must be a constant"); m;
+			m = strstr(m + 1, "' must be a constant")) {
+		const char *q = m;
+		while (q > msg && q[-1] != '\'')
+			q--;
+		for (int j = 0; q > msg && j < c->g->ninput; j++)
+			if (strlen(c->g->input[j]->name) == (size_t)(m - q) &&
+					!strncmp(c->g->input[j]->name, q, (size_t)(m - q)))
+				return c->g->input[j]->name;
+	}
+	return NULL;
+}
+
+/* Trial runs (messages kept private) that find the inputs the compiler
+ * needs as constants; the real run then freezes them. */
+static void
+find_frozen(Case *c)
+{
+	VerifyResult save = *c->r;
+	while (c->nfrozen < VERIFY_MAXFILES) {
+		Diag t = diag_make(c->o->o.model);
+		t.capture = t.quiet_notes = 1;
+		int rc = front(c, &t);
+		const char *name = rc < 0 && c->g ? const_input(c, t.all) : NULL;
+		if (name)
+			c->frozen[c->nfrozen++] = arena_strdup(c->a, name);
+		if (c->g)
+			graph_free(c->g);
+		c->g = NULL;
+		*c->r = save;
+		if (!name)
+			return;
+	}
+}
 
 static int
 build(Case *c)
 {
-	const Options *oo = &c->o->o;
-	ImportOpts io = {oo->dim, oo->ndim, oo->quiet};
-	size_t mark = diag_mark(c->d);
-	c->g = onnx_import(oo->model, &io, c->d);
-	if (!c->g)
-		return fail_diag(c, VS_IMPORT, mark);
-	mark = diag_mark(c->d);
-	if (run_pipeline(c->g, c->d, oo->dump) < 0 || c->d->nerr)
-		return fail_diag(c, VS_INFER, mark);
-	if (match_data(c) < 0)
+	if (c->o->freeze)
+		find_frozen(c);
+	for (int f = 0; f < c->nfrozen; f++) {
+		size_t l = strlen(c->r->frozen);
+		snprintf(c->r->frozen + l, sizeof c->r->frozen - l, "%s%s", l ? "," : "", c->frozen[f]);
+	}
+	if (c->nfrozen && c->o->out)
+		fprintf(c->o->out, "frozen to their test values (the compiler needs them constant): %s\n",
+			c->r->frozen);
+	if (front(c, c->d) < 0)
 		return -1;
-	mark = diag_mark(c->d);
+	size_t mark = diag_mark(c->d);
 	c->p = prog_lower(c->g, c->d);
 	if (!c->p)
-		return fail_diag(c, VS_LOWER, mark);
+		return fail_diag(c, c->d, VS_LOWER, mark);
 	prog_plan(c->p);
 	return 0;
 }
@@ -486,7 +584,7 @@ compile_c(Case *c)
 	CodegenOpts co = {c->name, c->o->o.model, 0};
 	size_t mark = diag_mark(c->d);
 	if (codegen_write(c->p, &co, c->dir, c->d) < 0)
-		return fail_diag(c, VS_CODEGEN, mark);
+		return fail_diag(c, c->d, VS_CODEGEN, mark);
 	if (write_main(c, path_in(c, "axcc_vmain.c")) < 0)
 		return -1;
 	const char *cc = c->o->cc ? c->o->cc : getenv("CC");

@@ -18,6 +18,8 @@ typedef struct VerifyOpts {
 	const char *cc;            /* C compiler command; NULL: $CC, else "cc" */
 	const char *keep;          /* keep the generated files here; NULL: a temp dir, removed */
 	int timeout;               /* seconds for the C build and each run; 0: none */
+	int freeze;                /* an input the compiler needs constant (a shape,
+	                            * axes, scales...) takes its value from the data */
 	FILE *out;                 /* per-output error lines; NULL: silent */
 } VerifyOpts;
 
@@ -32,6 +34,7 @@ typedef struct VerifyResult {
 	char reason[512];          /* one line: why that stage failed */
 	double max_abs, max_rel;   /* worst error over every output and data set */
 	int differ;                /* the C and the interpreter outputs are not bit-identical */
+	char frozen[256];          /* inputs frozen to their data, comma-separated */
 	int skip;                  /* a data file is not a tensor axcc can read (sequence,
 	                            * map, optional, string): the case is out of scope */
 } VerifyResult;

@@ -1,7 +1,8 @@
 /* misc.c: the misc family -- indexing (Gather, GatherElements, GatherND,
  * Scatter, ScatterElements, ScatterND, OneHot, ReverseSequence), resampling
- * (Resize, Upsample) and generators (ConstantOfShape, Range, EyeLike,
- * Trilu, CumSum). Shared helpers (constant inputs, shapes) are in shape.c. */
+ * (Resize, Upsample), broadcasting copies (Expand, Tile, DepthToSpace,
+ * SpaceToDepth) and generators (ConstantOfShape, Range, EyeLike, Trilu,
+ * CumSum). Shared helpers (constant inputs, shapes) are in shape.c. */
 #include <math.h>
 #include <string.h>
 
@@ -652,6 +653,160 @@ lower_range(Node *n, Lower *l)
 	return lower_call(l, n, k, &p, 0) ? 0 : -1;
 }
 
+/* ---- Expand, Tile ---- */
+
+static int
+infer_expand(Node *n, Diag *d)
+{
+	const Tensor *x = n->in[0];
+	int64_t v[IR_MAXRANK], dim[IR_MAXRANK];
+	int k = shape_const_ints(n, d, 1, v, IR_MAXRANK), r;
+	if (k < 0 || shape_check_movable(n, d, x) < 0)
+		return -1;
+	r = k > x->rank ? k : x->rank;
+	for (int i = 0; i < r; i++) {
+		int64_t a = i - (r - x->rank) >= 0 ? x->dim[i - (r - x->rank)] : 1;
+		int64_t b = i - (r - k) >= 0 ? v[i - (r - k)] : 1;
+		if (a != b && a != 1 && b != 1)
+			return diag_node(d, n, "input dimension %lld does not broadcast to %lld",
+				(long long)a, (long long)b);
+		dim[i] = a == 1 ? b : a;
+	}
+	return shape_set(n, d, 0, x->dtype, r, dim);
+}
+
+static int
+lower_expand(Node *n, Lower *l)
+{
+	const Tensor *x = n->in[0], *y = n->out[0];
+	int64_t xs[IR_MAXRANK];
+	int lead = y->rank - x->rank;
+	ShapeBox b;
+	shape_box_whole(&b, y);
+	shape_strides(x, xs);
+	for (int i = 0; i < y->rank; i++)
+		b.is[i] = i < lead || x->dim[i - lead] == 1 ? 0 : xs[i - lead];
+	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &b);
+}
+
+static int
+infer_tile(Node *n, Diag *d)
+{
+	const Tensor *x = n->in[0];
+	int64_t v[IR_MAXRANK], dim[IR_MAXRANK];
+	int k = shape_const_ints(n, d, 1, v, IR_MAXRANK);
+	if (k < 0 || shape_check_movable(n, d, x) < 0)
+		return -1;
+	if (k != x->rank)
+		return diag_node(d, n, "repeats has %d values, expected %d", k, x->rank);
+	for (int i = 0; i < k; i++) {
+		if (v[i] < 0)
+			return diag_node(d, n, "repeats[%d] is negative (%lld)", i, (long long)v[i]);
+		if (mul_overflows(x->dim[i], v[i], INT32_MAX))
+			return diag_node(d, n, "output dimension %d is too large", i);
+		dim[i] = x->dim[i] * v[i];
+	}
+	return shape_set(n, d, 0, x->dtype, k, dim);
+}
+
+/* Tile as a copy over 2r dims (repeat_k, dim_k): the repeat dims read
+ * with stride 0 and write whole input-sized blocks. */
+static int
+lower_tile(Node *n, Lower *l)
+{
+	const Tensor *x = n->in[0], *y = n->out[0];
+	int64_t xs[IR_MAXRANK], ys[IR_MAXRANK];
+	ShapeBox b;
+	memset(&b, 0, sizeof b);
+	shape_strides(x, xs);
+	shape_strides(y, ys);
+	b.rank = 2 * x->rank;
+	for (int k = 0; k < x->rank; k++) {
+		b.dim[2 * k] = x->dim[k] ? y->dim[k] / x->dim[k] : 0;
+		b.dim[2 * k + 1] = x->dim[k];
+		b.is[2 * k] = 0;
+		b.is[2 * k + 1] = xs[k];
+		b.os[2 * k] = x->dim[k] * ys[k];
+		b.os[2 * k + 1] = ys[k];
+	}
+	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &b);
+}
+
+/* ---- DepthToSpace, SpaceToDepth ---- */
+
+static int
+d2s_check(Node *n, Diag *d, int64_t *bs)
+{
+	const Tensor *x = n->in[0];
+	*bs = attr_i(n, "blocksize", 0);
+	if (shape_check_movable(n, d, x) < 0 || check_rank(n, d, x, 4, 4) < 0)
+		return -1;
+	if (*bs < 1)
+		return diag_node(d, n, "blocksize must be a positive integer (attribute blocksize)");
+	return 0;
+}
+
+static int
+infer_d2s(Node *n, Diag *d)
+{
+	const Tensor *x = n->in[0];
+	int64_t b, dim[4];
+	if (d2s_check(n, d, &b) < 0)
+		return -1;
+	dim[0] = x->dim[0];
+	if (n->op == OP_DEPTHTOSPACE) {
+		const char *m = attr_s(n, "mode", "DCR");
+		if (strcmp(m, "DCR") && strcmp(m, "CRD"))
+			return diag_node(d, n, "mode '%s' is not DCR or CRD", m);
+		if (x->dim[1] % (b * b))
+			return diag_node(d, n, "%lld channels do not divide by blocksize^2 = %lld",
+				(long long)x->dim[1], (long long)(b * b));
+		dim[1] = x->dim[1] / (b * b);
+		dim[2] = x->dim[2] * b;
+		dim[3] = x->dim[3] * b;
+	} else {
+		if (x->dim[2] % b || x->dim[3] % b)
+			return diag_node(d, n, "spatial size %lldx%lld does not divide by blocksize %lld",
+				(long long)x->dim[2], (long long)x->dim[3], (long long)b);
+		dim[1] = x->dim[1] * b * b;
+		dim[2] = x->dim[2] / b;
+		dim[3] = x->dim[3] / b;
+	}
+	return shape_set(n, d, 0, x->dtype, 4, dim);
+}
+
+/* Both ops are a 6-D transpose. DepthToSpace walks the output as
+ * (n, c, h, i, w, j), SpaceToDepth as (n, i, j, c, h, w), where i, j are
+ * the offsets inside a block; the input strides follow the modes' reshapes. */
+static int
+lower_d2s(Node *n, Lower *l)
+{
+	const Tensor *x = n->in[0], *y = n->out[0];
+	int64_t b = attr_i(n, "blocksize", 1), s[4];
+	ShapeBox bx;
+	memset(&bx, 0, sizeof bx);
+	shape_strides(x, s);
+	bx.rank = 6;
+	if (n->op == OP_DEPTHTOSPACE) {
+		int64_t c = y->dim[1], crd = strcmp(attr_s(n, "mode", "DCR"), "CRD") == 0;
+		int64_t dim[6] = {y->dim[0], c, x->dim[2], b, x->dim[3], b};
+		int64_t is[6] = {s[0], crd ? b * b * s[1] : s[1], s[2], crd ? b * s[1] : b * c * s[1],
+			s[3], crd ? s[1] : c * s[1]};
+		memcpy(bx.dim, dim, sizeof dim);
+		memcpy(bx.is, is, sizeof is);
+	} else {
+		int64_t dim[6] = {x->dim[0], b, b, x->dim[1], y->dim[2], y->dim[3]};
+		int64_t is[6] = {s[0], s[2], s[3], s[1], b * s[2], b * s[3]};
+		memcpy(bx.dim, dim, sizeof dim);
+		memcpy(bx.is, is, sizeof is);
+	}
+	for (int64_t k = 5, st = 1; k >= 0; k--) {
+		bx.os[k] = st;
+		st *= bx.dim[k];
+	}
+	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &bx);
+}
+
 /* ---- family entry points ---- */
 
 int
@@ -670,6 +825,9 @@ misc_infer(Node *n, Diag *d)
 	case OP_EYELIKE: return infer_eyelike(n, d);
 	case OP_CONSTANTOFSHAPE: return infer_cos(n, d);
 	case OP_RANGE: return infer_range(n, d);
+	case OP_EXPAND: return infer_expand(n, d);
+	case OP_TILE: return infer_tile(n, d);
+	case OP_DEPTHTOSPACE: case OP_SPACETODEPTH: return infer_d2s(n, d);
 	default: return diag_node(d, n, "op %s is not in the misc family", n->optype);
 	}
 }
@@ -689,6 +847,9 @@ misc_lower(Node *n, Lower *l)
 	case OP_EYELIKE: return lower_eyelike(n, l);
 	case OP_CONSTANTOFSHAPE: return lower_cos(n, l);
 	case OP_RANGE: return lower_range(n, l);
+	case OP_EXPAND: return lower_expand(n, l);
+	case OP_TILE: return lower_tile(n, l);
+	case OP_DEPTHTOSPACE: case OP_SPACETODEPTH: return lower_d2s(n, l);
 	default: return diag_node(l->d, n, "op %s is not in the misc family", n->optype);
 	}
 }

@@ -118,7 +118,8 @@ norm_infer_axis(Node *n, Diag *d)
 	Tensor *x = n->in[0];
 	axrt_softmax_params p;
 
-	if (check_dtype(n, d, x, norm_f32, 1) < 0 || norm_split_axis(n, d, &p) < 0)
+	if (check_dtype(n, d, x, norm_f32, 1) < 0 || check_rank(n, d, x, 1, IR_MAXRANK) < 0 ||
+	    norm_split_axis(n, d, &p) < 0)
 		return -1;
 	if (n->op == OP_LPNORM) {
 		int64_t pw = attr_i(n, "p", 2);

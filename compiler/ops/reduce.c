@@ -89,7 +89,8 @@ reduce_infer_arg(Node *n, Diag *d)
 	int64_t dim[IR_MAXRANK];
 	int ax, r = 0, keep = attr_i(n, "keepdims", 1) != 0;
 
-	if (norm_axis(n, d, attr_i(n, "axis", 0), x->rank, &ax) < 0)
+	if (check_rank(n, d, x, 1, IR_MAXRANK) < 0 ||
+	    norm_axis(n, d, attr_i(n, "axis", 0), x->rank, &ax) < 0)
 		return -1;
 	if (x->dim[ax] == 0)
 		return diag_node(d, n, "axis %d of input '%s' is empty", ax, x->name);

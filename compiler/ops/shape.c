@@ -1,8 +1,8 @@
 /* shape.c: the shape family -- views (Flatten, Reshape, Squeeze, Unsqueeze),
- * Shape and Size, and the ops that lower to strided copies (Transpose,
- * Concat, Split, Slice, Expand, Tile, DepthToSpace, SpaceToDepth) or to the
- * pad kernel. Data movement is type-generic: kernels see element sizes.
- * Shape-like inputs (shape, axes, pads, starts...) must be constants. */
+ * Shape and Size, the ops that lower to strided copies (Transpose, Concat,
+ * Split, Slice) or to the pad kernel, and the helpers misc.c shares.
+ * Data movement is type-generic: kernels see element sizes. Shape-like
+ * inputs (shape, axes, pads, starts...) must be constants. */
 #include <limits.h>
 #include <string.h>
 
@@ -15,8 +15,22 @@ _Static_assert(2 * IR_MAXRANK <= AXRT_STRIDED_MAXRANK, "a ShapeBox must fit the 
 int
 shape_has_input(const Node *n, int i)
 {
-	return i < n->nin && n->in[i] && !(n->in[i]->rank >= 0 && tensor_numel(n->in[i]) == 0 &&
-		n->in[i]->init);
+	return i < n->nin && n->in[i] && !(n->in[i]->rank >= 0 && tensor_numel(n->in[i]) == 0);
+}
+
+int
+shape_static_input(const Node *n, int i)
+{
+	switch (n->op) {
+	case OP_RESHAPE: case OP_SQUEEZE: case OP_UNSQUEEZE: case OP_SPLIT: case OP_EXPAND:
+	case OP_TILE: case OP_UPSAMPLE: case OP_ONEHOT: case OP_CUMSUM:
+		return i == 1;
+	case OP_SLICE: return i >= 1;
+	case OP_PAD: return i == 1 || i == 3;
+	case OP_RESIZE: return i >= 1;
+	case OP_CONSTANTOFSHAPE: case OP_RANGE: return 1;
+	default: return 0;
+	}
 }
 
 static int
@@ -126,6 +140,48 @@ shape_elem_bits(const void *p, size_t es)
 	}
 }
 
+/* float to IEEE half, rounding to nearest even; overflow gives infinity. */
+static uint16_t
+f32_to_f16(float f)
+{
+	uint32_t x, m, h, rem, half;
+	memcpy(&x, &f, 4);
+	uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+	int e = (int)((x >> 23) & 0xff) - 127 + 15;
+	m = x & 0x7fffff;
+	if (((x >> 23) & 0xff) == 0xff)
+		return (uint16_t)(sign | 0x7c00 | (m ? 0x200 : 0));
+	if (e >= 31)
+		return sign | 0x7c00;
+	if (e <= 0) {                       /* subnormal half */
+		if (e < -10)
+			return sign;
+		m |= 0x800000;
+		int sh = 14 - e;
+		h = m >> sh;
+		rem = m & ((1u << sh) - 1);
+		half = 1u << (sh - 1);
+	} else {
+		h = ((uint32_t)e << 10) | (m >> 13);
+		rem = m & 0x1fff;
+		half = 0x1000;
+	}
+	if (rem > half || (rem == half && (h & 1)))
+		h++;                            /* a carry into the exponent is right */
+	return (uint16_t)(sign | h);
+}
+
+/* float to bfloat16, rounding to nearest even. */
+static uint16_t
+f32_to_bf16(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	if ((x & 0x7fffffff) > 0x7f800000)
+		return (uint16_t)((x >> 16) | 0x40);
+	return (uint16_t)((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
 int64_t
 shape_value_bits(DType dt, double v)
 {
@@ -143,7 +199,9 @@ shape_value_bits(DType dt, double v)
 	case DT_U16: u.u16 = (uint16_t)v; break;
 	case DT_U32: u.u32 = (uint32_t)v; break;
 	case DT_U64: u.u64 = (uint64_t)v; break;
-	default: return 0;   /* float16/bfloat16: only 0 is exact */
+	case DT_F16: u.u16 = f32_to_f16((float)v); break;
+	case DT_BF16: u.u16 = f32_to_bf16((float)v); break;
+	default: return 0;
 	}
 	return shape_elem_bits(&u, dtype_size(dt));
 }
@@ -186,9 +244,8 @@ shape_lower_box(Lower *l, Node *n, int inb, int outb, DType dt, const ShapeBox *
 	return lower_step(l, n, K_strided, &p, 1, in, 1, out, 0) ? 0 : -1;
 }
 
-/* A box over all of `from` (contiguous) written contiguously. */
-static void
-box_whole(ShapeBox *b, const Tensor *from)
+void
+shape_box_whole(ShapeBox *b, const Tensor *from)
 {
 	memset(b, 0, sizeof *b);
 	b->rank = from->rank;
@@ -388,6 +445,7 @@ lower_shape(Node *n, Lower *l)
 			p.v[k - lo] = x->dim[k];
 	}
 	int out[1] = {lower_buf(l, n->out[0])};
+	/* no inputs: `out` only stands in for the (unread) input list */
 	return lower_step(l, n, K_values_i64, &p, 0, out, 1, out, 0) ? 0 : -1;
 }
 
@@ -436,7 +494,7 @@ lower_transpose(Node *n, Lower *l)
 	ShapeBox b;
 	if (transpose_perm(n, l->d, perm) < 0)
 		return -1;
-	box_whole(&b, y);
+	shape_box_whole(&b, y);
 	shape_strides(x, xs);
 	for (int i = 0; i < x->rank; i++)
 		b.is[i] = xs[perm[i]];
@@ -488,7 +546,7 @@ lower_concat(Node *n, Lower *l)
 		return -1;
 	shape_strides(y, ys);
 	for (int i = 0; i < n->nin; i++) {
-		box_whole(&b, n->in[i]);
+		shape_box_whole(&b, n->in[i]);
 		memcpy(b.os, ys, sizeof ys);
 		b.ooff = off * ys[ax];
 		off += n->in[i]->dim[ax];
@@ -575,7 +633,7 @@ lower_split(Node *n, Lower *l)
 		const Tensor *y = n->out[i];
 		if (!y)
 			continue;
-		box_whole(&b, y);
+		shape_box_whole(&b, y);
 		memcpy(b.is, xs, sizeof xs);
 		b.ioff = off * xs[ax];
 		off += y->dim[ax];
@@ -685,7 +743,7 @@ lower_slice(Node *n, Lower *l)
 	ShapeBox b;
 	if (slice_params(n, l->d, start, step, len) < 0)
 		return -1;
-	box_whole(&b, y);
+	shape_box_whole(&b, y);
 	shape_strides(x, xs);
 	for (int k = 0; k < x->rank; k++) {
 		b.is[k] = step[k] * xs[k];
@@ -788,160 +846,6 @@ lower_pad(Node *n, Lower *l)
 	return lower_step(l, n, K_pad, &p, 2, in, 1, out, 0) ? 0 : -1;
 }
 
-/* ---- Expand, Tile ---- */
-
-static int
-infer_expand(Node *n, Diag *d)
-{
-	const Tensor *x = n->in[0];
-	int64_t v[IR_MAXRANK], dim[IR_MAXRANK];
-	int k = shape_const_ints(n, d, 1, v, IR_MAXRANK), r;
-	if (k < 0 || shape_check_movable(n, d, x) < 0)
-		return -1;
-	r = k > x->rank ? k : x->rank;
-	for (int i = 0; i < r; i++) {
-		int64_t a = i - (r - x->rank) >= 0 ? x->dim[i - (r - x->rank)] : 1;
-		int64_t b = i - (r - k) >= 0 ? v[i - (r - k)] : 1;
-		if (a != b && a != 1 && b != 1)
-			return diag_node(d, n, "input dimension %lld does not broadcast to %lld",
-				(long long)a, (long long)b);
-		dim[i] = a == 1 ? b : a;
-	}
-	return shape_set(n, d, 0, x->dtype, r, dim);
-}
-
-static int
-lower_expand(Node *n, Lower *l)
-{
-	const Tensor *x = n->in[0], *y = n->out[0];
-	int64_t xs[IR_MAXRANK];
-	int lead = y->rank - x->rank;
-	ShapeBox b;
-	box_whole(&b, y);
-	shape_strides(x, xs);
-	for (int i = 0; i < y->rank; i++)
-		b.is[i] = i < lead || x->dim[i - lead] == 1 ? 0 : xs[i - lead];
-	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &b);
-}
-
-static int
-infer_tile(Node *n, Diag *d)
-{
-	const Tensor *x = n->in[0];
-	int64_t v[IR_MAXRANK], dim[IR_MAXRANK];
-	int k = shape_const_ints(n, d, 1, v, IR_MAXRANK);
-	if (k < 0 || shape_check_movable(n, d, x) < 0)
-		return -1;
-	if (k != x->rank)
-		return diag_node(d, n, "repeats has %d values, expected %d", k, x->rank);
-	for (int i = 0; i < k; i++) {
-		if (v[i] < 0)
-			return diag_node(d, n, "repeats[%d] is negative (%lld)", i, (long long)v[i]);
-		if (mul_overflows(x->dim[i], v[i], INT32_MAX))
-			return diag_node(d, n, "output dimension %d is too large", i);
-		dim[i] = x->dim[i] * v[i];
-	}
-	return shape_set(n, d, 0, x->dtype, k, dim);
-}
-
-/* Tile as a copy over 2r dims (repeat_k, dim_k): the repeat dims read
- * with stride 0 and write whole input-sized blocks. */
-static int
-lower_tile(Node *n, Lower *l)
-{
-	const Tensor *x = n->in[0], *y = n->out[0];
-	int64_t xs[IR_MAXRANK], ys[IR_MAXRANK];
-	ShapeBox b;
-	memset(&b, 0, sizeof b);
-	shape_strides(x, xs);
-	shape_strides(y, ys);
-	b.rank = 2 * x->rank;
-	for (int k = 0; k < x->rank; k++) {
-		b.dim[2 * k] = x->dim[k] ? y->dim[k] / x->dim[k] : 0;
-		b.dim[2 * k + 1] = x->dim[k];
-		b.is[2 * k] = 0;
-		b.is[2 * k + 1] = xs[k];
-		b.os[2 * k] = x->dim[k] * ys[k];
-		b.os[2 * k + 1] = ys[k];
-	}
-	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &b);
-}
-
-/* ---- DepthToSpace, SpaceToDepth ---- */
-
-static int
-d2s_check(Node *n, Diag *d, int64_t *bs)
-{
-	const Tensor *x = n->in[0];
-	*bs = attr_i(n, "blocksize", 0);
-	if (shape_check_movable(n, d, x) < 0 || check_rank(n, d, x, 4, 4) < 0)
-		return -1;
-	if (*bs < 1)
-		return diag_node(d, n, "blocksize must be a positive integer (attribute blocksize)");
-	return 0;
-}
-
-static int
-infer_d2s(Node *n, Diag *d)
-{
-	const Tensor *x = n->in[0];
-	int64_t b, dim[4];
-	if (d2s_check(n, d, &b) < 0)
-		return -1;
-	dim[0] = x->dim[0];
-	if (n->op == OP_DEPTHTOSPACE) {
-		const char *m = attr_s(n, "mode", "DCR");
-		if (strcmp(m, "DCR") && strcmp(m, "CRD"))
-			return diag_node(d, n, "mode '%s' is not DCR or CRD", m);
-		if (x->dim[1] % (b * b))
-			return diag_node(d, n, "%lld channels do not divide by blocksize^2 = %lld",
-				(long long)x->dim[1], (long long)(b * b));
-		dim[1] = x->dim[1] / (b * b);
-		dim[2] = x->dim[2] * b;
-		dim[3] = x->dim[3] * b;
-	} else {
-		if (x->dim[2] % b || x->dim[3] % b)
-			return diag_node(d, n, "spatial size %lldx%lld does not divide by blocksize %lld",
-				(long long)x->dim[2], (long long)x->dim[3], (long long)b);
-		dim[1] = x->dim[1] * b * b;
-		dim[2] = x->dim[2] / b;
-		dim[3] = x->dim[3] / b;
-	}
-	return shape_set(n, d, 0, x->dtype, 4, dim);
-}
-
-/* Both ops are a 6-D transpose. DepthToSpace walks the output as
- * (n, c, h, i, w, j), SpaceToDepth as (n, i, j, c, h, w), where i, j are
- * the offsets inside a block; the input strides follow the modes' reshapes. */
-static int
-lower_d2s(Node *n, Lower *l)
-{
-	const Tensor *x = n->in[0], *y = n->out[0];
-	int64_t b = attr_i(n, "blocksize", 1), s[4];
-	ShapeBox bx;
-	memset(&bx, 0, sizeof bx);
-	shape_strides(x, s);
-	bx.rank = 6;
-	if (n->op == OP_DEPTHTOSPACE) {
-		int64_t c = y->dim[1], crd = strcmp(attr_s(n, "mode", "DCR"), "CRD") == 0;
-		int64_t dim[6] = {y->dim[0], c, x->dim[2], b, x->dim[3], b};
-		int64_t is[6] = {s[0], crd ? b * b * s[1] : s[1], s[2], crd ? b * s[1] : b * c * s[1],
-			s[3], crd ? s[1] : c * s[1]};
-		memcpy(bx.dim, dim, sizeof dim);
-		memcpy(bx.is, is, sizeof is);
-	} else {
-		int64_t dim[6] = {x->dim[0], b, b, x->dim[1], y->dim[2], y->dim[3]};
-		int64_t is[6] = {s[0], s[2], s[3], s[1], b * s[2], b * s[3]};
-		memcpy(bx.dim, dim, sizeof dim);
-		memcpy(bx.is, is, sizeof is);
-	}
-	for (int64_t k = 5, st = 1; k >= 0; k--) {
-		bx.os[k] = st;
-		st *= bx.dim[k];
-	}
-	return shape_lower_box(l, n, lower_buf(l, x), lower_buf(l, y), x->dtype, &bx);
-}
-
 /* ---- family entry points ---- */
 
 int
@@ -959,9 +863,6 @@ shape_infer(Node *n, Diag *d)
 	case OP_SPLIT: return infer_split(n, d);
 	case OP_SLICE: return infer_slice(n, d);
 	case OP_PAD: return infer_pad(n, d);
-	case OP_EXPAND: return infer_expand(n, d);
-	case OP_TILE: return infer_tile(n, d);
-	case OP_DEPTHTOSPACE: case OP_SPACETODEPTH: return infer_d2s(n, d);
 	default: return diag_node(d, n, "op %s is not in the shape family", n->optype);
 	}
 }
@@ -978,9 +879,6 @@ shape_lower(Node *n, Lower *l)
 	case OP_SPLIT: return lower_split(n, l);
 	case OP_SLICE: return lower_slice(n, l);
 	case OP_PAD: return lower_pad(n, l);
-	case OP_EXPAND: return lower_expand(n, l);
-	case OP_TILE: return lower_tile(n, l);
-	case OP_DEPTHTOSPACE: case OP_SPACETODEPTH: return lower_d2s(n, l);
 	default: return diag_node(l->d, n, "op %s is not in the shape family", n->optype);
 	}
 }

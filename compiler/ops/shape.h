@@ -16,6 +16,11 @@
 int shape_const_ints(Node *n, Diag *d, int i, int64_t *v, int max);
 /* The same for a float (or integer) constant input, converted to double. */
 int shape_const_floats(Node *n, Diag *d, int i, double *v, int max);
+/* Whether input i of n must be a compile-time constant (shape, axes, pads,
+ * starts, scales...): 1 for the shape-like inputs of the shape and misc
+ * families, 0 otherwise. A harness may bind such graph inputs to their
+ * test data as constants. */
+int shape_static_input(const Node *n, int i);
 /* Whether input i is present and has at least one element. */
 int shape_has_input(const Node *n, int i);
 /* Sets output i after checking the dims (>= 0, each fits int32, numel
@@ -40,6 +45,8 @@ typedef struct ShapeBox {
 	int64_t is[2 * IR_MAXRANK], os[2 * IR_MAXRANK];
 	int64_t ioff, ooff;
 } ShapeBox;
+/* A box over all of `from` (contiguous) written contiguously. */
+void shape_box_whole(ShapeBox *b, const Tensor *from);
 /* Drops unit dims, merges contiguous ones and appends one strided step
  * reading buffer inb and writing outb. Returns 0 or -1 after diag_node(). */
 int shape_lower_box(Lower *l, Node *n, int inb, int outb, DType dt, const ShapeBox *b);

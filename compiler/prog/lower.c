@@ -98,11 +98,16 @@ Step *
 lower_call(Lower *l, const Node *n, KernelId k, const void *params, size_t scratch_bytes)
 {
 	int in[NODE_MAXIO], out[NODE_MAXIO];
-	for (int i = 0; i < n->nin; i++)
-		in[i] = lower_buf(l, n->in[i]);
+	/* absent trailing optional inputs still get a (NULL) slot, so a kernel
+	 * may look at in[max_in - 1] */
+	int nin = n->nin, max = n->op > 0 && n->op < NOP ? optab[n->op].max_in : -1;
+	if (max > nin && max <= NODE_MAXIO)
+		nin = max;
+	for (int i = 0; i < nin; i++)
+		in[i] = i < n->nin ? lower_buf(l, n->in[i]) : -1;
 	for (int i = 0; i < n->nout; i++)
 		out[i] = lower_buf(l, n->out[i]);
-	return lower_step(l, n, k, params, n->nin, in, n->nout, out, scratch_bytes);
+	return lower_step(l, n, k, params, nin, in, n->nout, out, scratch_bytes);
 }
 
 static void

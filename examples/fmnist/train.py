@@ -116,7 +116,7 @@ def main():
     torch.manual_seed(0)
     np.random.seed(0)
     random.seed(0)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
 
     xtr, ytr = load(args.data, "train")

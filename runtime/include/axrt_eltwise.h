@@ -1,8 +1,9 @@
 /* axrt_eltwise.h: parameter structs and kernels of the eltwise family:
  * unary maps (activations, math, Clip, Cast), broadcasting binary ops
  * (arithmetic, comparisons, logic, shifts) and the ternary Where.
- * Kernel names are <op>_<type>, type one of f32 f64 i8 i16 i32 i64 u8 u16
- * u32 u64 bool (bool is one byte, 0 or 1). */
+ * Kernel names are <op>_<type>, type one of f32 f64 f16 i8 i16 i32 i64 u8
+ * u16 u32 u64 bool (bool is one byte, 0 or 1; f16 is IEEE half bits,
+ * computed in float32). */
 #ifndef AXRT_ELTWISE_H
 #define AXRT_ELTWISE_H
 

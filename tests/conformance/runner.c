@@ -30,11 +30,12 @@ typedef struct Case {
 	Outcome out;
 	char stage[16];            /* verify_stage_name, "crash" or "timeout" */
 	char reason[512];
+	char frozen[256];          /* inputs frozen to their test values */
 } Case;
 
 typedef struct Run {
 	const char *root, *suite, *filter, *must, *passlist, *report, *cc;
-	int jobs, timeout, memlimit_mb, verbose;
+	int jobs, timeout, memlimit_mb, verbose, nofreeze;
 	Case *c; int nc, capc;
 } Run;
 
@@ -43,6 +44,7 @@ typedef struct Msg {
 	int out;
 	char stage[16];
 	char reason[512];
+	char frozen[256];
 } Msg;
 
 static const char help[] =
@@ -60,6 +62,8 @@ static const char help[] =
 	"  --timeout S             seconds for each C build and run (default 120)\n"
 	"  --mem-limit MB          address-space limit per case (default 4096; 0: none)\n"
 	"  --cc CC                 C compiler for the generated code\n"
+	"  --no-freeze             do not freeze inputs the compiler needs constant\n"
+	"                          (shapes, axes...) to their test values\n"
 	"  -v                      print passes too\n";
 
 /* ---- collecting cases ---- */
@@ -133,6 +137,7 @@ run_case(const Run *r, const Case *c, Msg *m)
 	o.cc = r->cc;
 	o.timeout = r->timeout;
 	o.o.quiet = 1;
+	o.freeze = !r->nofreeze;
 	snprintf(model, sizeof model, "%s/model.onnx", c->dir);
 	o.o.model = model;
 	o.ndata = verify_data_sets(c->dir, sets, VERIFY_MAXFILES);
@@ -156,6 +161,7 @@ run_case(const Run *r, const Case *c, Msg *m)
 	if (!strncmp(why, c->dir, n) && why[n] == '/')
 		why += n + 1;   /* test_data_set_0/input_0.pb: ... */
 	snprintf(m->reason, sizeof m->reason, "%s", why);
+	snprintf(m->frozen, sizeof m->frozen, "%s", res.frozen);
 }
 
 /* The worker: its own process group (so a timeout kills the C compiler and
@@ -247,7 +253,9 @@ finish(const Run *r, Slot *s, int st, int timed_out)
 		c->out = (Outcome)m.out;
 		memcpy(c->stage, m.stage, sizeof c->stage);
 		memcpy(c->reason, m.reason, sizeof c->reason);
+		memcpy(c->frozen, m.frozen, sizeof c->frozen);
 		c->stage[sizeof c->stage - 1] = c->reason[sizeof c->reason - 1] = 0;
+		c->frozen[sizeof c->frozen - 1] = 0;
 	} else if (timed_out) {
 		c->out = R_FAIL;
 		snprintf(c->stage, sizeof c->stage, "timeout");
@@ -456,7 +464,8 @@ write_report(const Run *r)
 		"is compiled to C, built with `cc -std=c99 -Wall -Wextra -Wpedantic -Werror`, run on\n"
 		"every test data set and compared with the reference outputs (rtol 1e-3, atol 1e-5)\n"
 		"and with the interpreter (bit for bit). Skipped cases use sequences, maps,\n"
-		"optionals or strings.\n\n| suite | passed | failed | skipped | total |\n|---|---|---|---|---|\n");
+		"optionals or strings. \"frozen: NAME\" marks graph inputs that axcc needs as\n"
+		"constants (shapes, axes, scales...): they were compiled in with their test values.\n\n| suite | passed | failed | skipped | total |\n|---|---|---|---|---|\n");
 	for (int s = 0; s < NSUITE; s++) {
 		count(r, s, n);
 		if (n[0] + n[1] + n[2])
@@ -473,6 +482,8 @@ write_report(const Run *r)
 		fprintf(f, "| %s | ", c->name);
 		if (c->out == R_PASS) {
 			fputs("pass", f);
+			if (c->frozen[0])
+				fprintf(f, " (frozen: %s)", c->frozen);
 		} else {
 			fprintf(f, "%s %s: ", c->out == R_SKIP ? "skip" : "fail", c->stage);
 			md_cell(f, c->reason);
@@ -504,8 +515,8 @@ parse(Run *r, int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return fputs(help, stdout), 1;
-		if (!strcmp(a, "-v")) {
-			r->verbose = 1;
+		if (!strcmp(a, "-v") || !strcmp(a, "--no-freeze")) {
+			*(a[1] == 'v' ? &r->verbose : &r->nofreeze) = 1;
 			continue;
 		}
 		if (!v || a[0] != '-')
