@@ -171,7 +171,6 @@ paste(FILE *f, const char *name)
 static void
 emit_runtime(Emit *e)
 {
-	static const char *fams[] = {"conv", "data", "eltwise", "gemm", "norm", "pool", "reduce", NULL};
 	const Program *p = e->p;
 	if (e->o->runtime_external) {
 		fputs("#include \"axrt.h\"\n\n", e->f);
@@ -179,16 +178,20 @@ emit_runtime(Emit *e)
 	}
 	fputs("/* ---- axrt runtime: the kernels this model uses ---- */\n#define AXRT_EMBED 1\n", e->f);
 	paste(e->f, "axrt_core.h");
-	for (const char **fam = fams; *fam; fam++) {
-		int used = 0;
-		for (int s = 0; s < p->nstep && !used; s++)
-			used = !strcmp(ktab[p->step[s].k].family, *fam);
+	/* families in axrt_all.def order, each once */
+	for (int k = 0; k < NKERNEL; k++) {
+		const char *fam = ktab[k].family;
+		int first = 1, used = 0;
+		for (int j = 0; j < k && first; j++)
+			first = strcmp(ktab[j].family, fam) != 0;
+		for (int s = 0; s < p->nstep && first && !used; s++)
+			used = !strcmp(ktab[p->step[s].k].family, fam);
 		if (!used)
 			continue;
 		char name[64];
-		snprintf(name, sizeof name, "axrt_%s.h", *fam);
+		snprintf(name, sizeof name, "axrt_%s.h", fam);
 		paste(e->f, name);
-		snprintf(name, sizeof name, "%s.c", *fam);
+		snprintf(name, sizeof name, "%s.c", fam);
 		paste(e->f, name);
 	}
 	fputs("/* ---- end of runtime ---- */\n\n", e->f);

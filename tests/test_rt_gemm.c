@@ -218,6 +218,13 @@ START_TEST(test_matmul_integers_exact)
 	ck_assert_int_eq(y32[1], 1 * 8 - 2 * 10 + 3 * 12);
 	ck_assert_int_eq(y32[2], 4 * 7 + 5 * -9 - 6 * 11);
 	ck_assert_int_eq(y32[3], 4 * 8 + 5 * 10 - 6 * 12);
+	{   /* 2^16 * 2^16 + 5 wraps modulo 2^32 to 5 */
+		const int32_t big[] = {65536, 1}, bigb[] = {65536, 5};
+		axrt_matmul_params q = {1, 1, 2, 0, {0}, {0}, {0}};
+		in[0] = big, in[1] = bigb;
+		ck_assert_int_eq(axrt_matmul_i32(&q, in, out, NULL), AXRT_OK);
+		ck_assert_int_eq(y32[0], 5);
+	}
 	p.k = 2;
 	in[0] = a64, in[1] = b64, out[0] = y64;
 	ck_assert_int_eq(axrt_matmul_i64(&p, in, out, NULL), AXRT_OK);

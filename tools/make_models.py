@@ -182,7 +182,8 @@ class VggBn(nn.Module):
 
 @case(keep_bn=True, outputs=("logits",))
 def vgg_bn():
-    """VGG-style CNN, 3x32x32, five Conv+BatchNormalization+ReLU (BN kept unfolded), Dropout."""
+    """VGG-style CNN, 3x32x32, five Conv+BatchNormalization+Relu (BN kept as nodes), MaxPool,
+    flatten via x.reshape(x.shape[0], -1), two Gemm (Dropout vanishes in the export)."""
     m = VggBn()
     randomize_bn(m)
     return m, torch.randn(2, 3, 32, 32)
@@ -304,8 +305,9 @@ class Pools(nn.Module):
 
 @case(outputs=("pooled", "dilated", "global"))
 def pooling():
-    """AveragePool with/without count_include_pad, MaxPool ceil_mode/padding/dilations,
-    GlobalAveragePool and GlobalMaxPool, Concat."""
+    """AveragePool with/without count_include_pad (the latter exported as Pad + AveragePool),
+    MaxPool ceil_mode/padding/dilations, GlobalAveragePool, adaptive max pool (exported as a
+    whole-image MaxPool), Concat, Flatten."""
     return Pools(), torch.randn(4, 4, 15, 15)
 
 
@@ -344,8 +346,8 @@ class Resizes(nn.Module):
 
 @case(outputs=("up2", "odd"))
 def resize():
-    """Resize: nearest x2, bilinear x2 (pytorch_half_pixel), bilinear align_corners to a fixed
-    size, nearest to a non-integer-scale size."""
+    """Resize: nearest x2 (asymmetric, floor), bilinear x2 (half_pixel), bilinear align_corners
+    to a fixed size and nearest to a non-integer-scale size (sizes from Shape->Slice->Concat)."""
     return Resizes(), torch.randn(2, 3, 5, 6)
 
 
@@ -381,7 +383,8 @@ class Pads(nn.Module):
 
 @case(outputs=("zero", "const", "reflect", "edge"))
 def pad():
-    """Pad: constant 0 (asymmetric), constant 0.5, reflect (followed by a Conv), edge."""
+    """Pad: constant 0 (asymmetric), constant 0.5, reflect (followed by a Conv), edge; each
+    pads input comes from a constant ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast chain."""
     return Pads(), torch.randn(2, 3, 6, 7)
 
 

@@ -14,6 +14,7 @@ typedef struct Options {
 	const char *model;
 	DimBind dim[MAXDIMS]; int ndim;  /* --dim NAME=VALUE */
 	const char *dump;                /* -d PASS[,PASS]: dump IR after these passes */
+	struct { const char *name, *path; } freeze[MAXDIMS]; int nfreeze; /* --freeze NAME=FILE */
 	int quiet;                       /* -q: no notes */
 } Options;
 
@@ -22,7 +23,10 @@ typedef struct Options {
 int options_common(Options *o, int argc, char **argv, int *i);
 int usage_error(const char *verb, const char *fmt, ...);   /* prints, returns 2 */
 
-/* pipeline.c: import + canonicalization. NULL after diagnostics. */
+/* pipeline.c: makes graph input `name` a constant holding value (same type
+ * and shape). Returns 0 or -1 after diagnostics. */
+int graph_freeze(Graph *g, const char *name, const Tensor *value, Diag *d);
+/* import + --freeze + canonicalization. NULL after diagnostics. */
 Graph *load_model(const Options *o, Diag *d);
 int run_pipeline(Graph *g, Diag *d, const char *dump);
 /* load_model + lower + plan. */

@@ -53,6 +53,16 @@ options_common(Options *o, int argc, char **argv, int *i)
 		o->dim[o->ndim++].value = val;
 		return 1;
 	}
+	if ((v = optval("--freeze", argc, argv, i))) {
+		const char *eq = strchr(v, '=');
+		if (!eq || eq == v || !eq[1])
+			return usage_error(NULL, "--freeze takes NAME=FILE, got '%s'", v) ? -1 : -1;
+		if (o->nfreeze == MAXDIMS)
+			return usage_error(NULL, "too many --freeze options") ? -1 : -1;
+		o->freeze[o->nfreeze].name = strndup(v, (size_t)(eq - v));
+		o->freeze[o->nfreeze++].path = eq + 1;
+		return 1;
+	}
 	if ((v = optval("-d", argc, argv, i)) || (v = optval("--dump", argc, argv, i))) {
 		o->dump = v;
 		return 1;

@@ -2,6 +2,7 @@
  * and the import -> passes -> lower -> plan sequence every verb shares. */
 #include <string.h>
 
+#include "data.h"
 #include "driver.h"
 
 static const Pass pipeline[] = {
@@ -62,6 +63,44 @@ run_pipeline(Graph *g, Diag *d, const char *dump)
 	return rc;
 }
 
+int
+graph_freeze(Graph *g, const char *name, const Tensor *value, Diag *d)
+{
+	char a[128], b[128];
+	int k = -1;
+	for (int i = 0; i < g->ninput; i++)
+		if (!strcmp(g->input[i]->name, name))
+			k = i;
+	if (k < 0)
+		return diag_error(d, "--freeze %s: the model has no input of that name", name);
+	Tensor *t = g->input[k];
+	if (t->dtype != value->dtype || !tensor_same_shape(t, value))
+		return diag_error(d, "--freeze %s: the value is %s[%s], the input is %s[%s]", name,
+			dtype_name(value->dtype), tensor_shape_str(value, a, sizeof a),
+			dtype_name(t->dtype), tensor_shape_str(t, b, sizeof b));
+	t->init = arena_memdup(g->arena, value->init, tensor_bytes(t));
+	t->is_input = 0;
+	memmove(g->input + k, g->input + k + 1, (g->ninput - k - 1) * sizeof *g->input);
+	g->ninput--;
+	return 0;
+}
+
+static int
+apply_freeze(Graph *g, const Options *o, Diag *d)
+{
+	for (int i = 0; i < o->nfreeze; i++) {
+		Tensor v;
+		Diag dd = diag_make(o->freeze[i].path);
+		if (data_read(o->freeze[i].path, g->arena, &v, &dd) < 0) {
+			d->nerr++;
+			return -1;
+		}
+		if (graph_freeze(g, o->freeze[i].name, &v, d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 Graph *
 load_model(const Options *o, Diag *d)
 {
@@ -70,6 +109,10 @@ load_model(const Options *o, Diag *d)
 	Graph *g = onnx_import(o->model, &io, d);
 	if (!g)
 		return NULL;
+	if (apply_freeze(g, o, d) < 0) {
+		graph_free(g);
+		return NULL;
+	}
 	if (run_pipeline(g, d, o->dump) < 0) {
 		graph_free(g);
 		return NULL;

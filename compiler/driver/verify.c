@@ -81,7 +81,8 @@ fail_diag(Case *c, Diag *d, VerifyStage s, size_t mark)
 {
 	if (!d->capture)
 		return fail(c, s, "%d error(s), reported above", d->nerr);
-	const char *m = strlen(d->all) > mark ? d->all + mark : d->last;
+	size_t len = strlen(d->all);
+	const char *m = len > mark ? d->all + mark : len + 2 >= sizeof d->all ? d->last : "";
 	const char *e = strstr(m, "error: ");
 	if (e)
 		m = e + 7;
@@ -108,7 +109,6 @@ base_name(const char *p)
 	const char *s = strrchr(p, '/');
 	return s && s[1] ? s + 1 : p;
 }
-
 
 static int
 cmp_str(const void *a, const void *b)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "shape.h"
 
 /* numpy-style multidirectional broadcasting of nin inputs into dim/rank. */
 int
@@ -68,4 +69,30 @@ shape_to_i32(const Tensor *t, int32_t *dims)
 {
 	for (int k = 0; k < IR_MAXRANK; k++)
 		dims[k] = k < t->rank ? (int32_t)t->dim[k] : 1;
+}
+
+/* Inputs whose values decide output shapes: they must be constants (or be
+ * frozen to constants with --freeze) for axcc to compile the model. */
+int
+op_static_input(const Node *n, int i)
+{
+	int op = n->op ? n->op : op_lookup(n->optype);
+	if (shape_static_input(&(Node){.op = op}, i))
+		return 1;
+	switch (op) {
+	case OP_REDUCESUM: case OP_REDUCEMEAN: case OP_REDUCEMAX: case OP_REDUCEMIN:
+		return i == 1;
+	default:
+		return 0;
+	}
+}
+
+int
+graph_input_is_static(const Graph *g, const Tensor *t)
+{
+	for (int i = 0; i < g->nnode; i++)
+		for (int j = 0; j < g->node[i]->nin; j++)
+			if (g->node[i]->in[j] == t && op_static_input(g->node[i], j))
+				return 1;
+	return 0;
 }

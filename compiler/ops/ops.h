@@ -32,7 +32,7 @@ int op_lookup(const char *onnx);      /* OpKind or OP_UNKNOWN */
 /* Family entry points: each compiler/ops/<family>.c defines both. */
 #define FAMILY(f) int f##_infer(Node *n, Diag *d); int f##_lower(Node *n, Lower *l);
 FAMILY(conv) FAMILY(pool) FAMILY(gemm) FAMILY(unary) FAMILY(binary)
-FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc)
+FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn)
 #undef FAMILY
 
 /* helpers.c: shared by families */
@@ -41,5 +41,9 @@ int norm_axis(Node *n, Diag *d, int64_t axis, int rank, int *out); /* negative -
 int check_dtype(Node *n, Diag *d, const Tensor *t, const DType *ok, int nok);
 int check_rank(Node *n, Diag *d, const Tensor *t, int lo, int hi);
 void shape_to_i32(const Tensor *t, int32_t *dims);  /* dims, padded with 1 */
+/* Whether input i of n decides an output shape, so must be constant. */
+int op_static_input(const Node *n, int i);
+/* Whether graph input t feeds such an input of some node. */
+int graph_input_is_static(const Graph *g, const Tensor *t);
 
 #endif

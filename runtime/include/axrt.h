@@ -11,5 +11,8 @@
 #include "axrt_norm.h"
 #include "axrt_pool.h"
 #include "axrt_reduce.h"
+#include "axrt_select.h"
+#include "axrt_quant.h"
+#include "axrt_rnn.h"
 
 #endif

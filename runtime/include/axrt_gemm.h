@@ -21,7 +21,8 @@
  * The output has nbatch = prod(bdim[0..brank)) matrices; matrix b of A
  * starts at element sum_i idx_i * a_bs[i] where idx is b's multi-index in
  * bdim (a stride of 0 broadcasts that batch dim), likewise B with b_bs.
- * 1-D operands are passed as m = 1 or n = 1. brank may be 0. No scratch. */
+ * 1-D operands are passed as m = 1 or n = 1. brank may be 0. No scratch.
+ * Types: f32, f64 (accumulating in their own type), i32, i64 (wrapping). */
 #define AXRT_MATMUL_PARAMS(F, A) F(int32_t, m) F(int32_t, n) F(int32_t, k) \
 	F(int32_t, brank) A(int32_t, bdim, AXRT_MAXRANK) \
 	A(int32_t, a_bs, AXRT_MAXRANK) A(int32_t, b_bs, AXRT_MAXRANK)
@@ -32,7 +33,7 @@
  * letters (nsum_l). size[l] is the extent of letter l and s0[l]/s1[l] the
  * element stride of operand 0/1 along it (0 where the operand lacks the
  * letter; a repeated letter -- a diagonal -- sums its strides).
- * Y[o] = sum over summed letters of X0[..] * X1[..]. No scratch. */
+ * Y[o] = sum over summed letters of X0[..] * X1[..]. f32 and f64. No scratch. */
 #define AXRT_EINSUM_MAXL 16
 #define AXRT_EINSUM_PARAMS(F, A) F(int32_t, nin) F(int32_t, nout_l) F(int32_t, nsum_l) \
 	A(int32_t, size, AXRT_EINSUM_MAXL) A(int32_t, s0, AXRT_EINSUM_MAXL) \

@@ -69,9 +69,10 @@ gemm_batch_off(const axrt_matmul_params *p, int64_t b, const int32_t *bs)
 	return off;
 }
 
-/* One body, three element types. Accumulates in T: integer matmul wraps
- * like ONNX Runtime's; float accumulates in float. */
-#define GEMM_MATMUL(kname, T) \
+/* One body, four element types. Accumulates in T; integer products and
+ * sums are computed in the unsigned type U so that overflow wraps (as in
+ * ONNX Runtime) instead of being undefined. For floats U is T. */
+#define GEMM_MATMUL(kname, T, U) \
 AXRT_KERNEL_PROTO(kname, matmul) \
 { \
 	const T *a = in[0], *b = in[1]; \
@@ -95,17 +96,17 @@ AXRT_KERNEL_PROTO(kname, matmul) \
 				T av = ab[(size_t)i * k + kk]; \
 				const T *restrict bk = bb + (size_t)kk * n; \
 				for (int32_t j = 0; j < n; j++) \
-					yi[j] += av * bk[j]; \
+					yi[j] = (T)((U)yi[j] + (U)av * (U)bk[j]); \
 			} \
 		} \
 	} \
 	return AXRT_OK; \
 }
 
-GEMM_MATMUL(matmul_f32, float)
-GEMM_MATMUL(matmul_f64, double)
-GEMM_MATMUL(matmul_i32, int32_t)
-GEMM_MATMUL(matmul_i64, int64_t)
+GEMM_MATMUL(matmul_f32, float, float)
+GEMM_MATMUL(matmul_f64, double, double)
+GEMM_MATMUL(matmul_i32, int32_t, uint32_t)
+GEMM_MATMUL(matmul_i64, int64_t, uint64_t)
 
 /* Advances the multi-index idx over letters [lo, hi) of the einsum in C
  * order, keeping the operand offsets o0/o1 in step. Returns 0 after the

@@ -289,9 +289,10 @@ START_TEST(test_verify_keeps_files_when_asked)
 }
 END_TEST
 
-/* A backend-test data set: DIR/input_0.pb and DIR/output_0.pb. */
+/* A backend-test data file: a TensorProto with raw data. */
 static void
-write_pb(const char *path, const char *name, int rank, const int64_t *dims, const float *v)
+write_pb_raw(const char *path, const char *name, int dt, int rank, const int64_t *dims,
+	const void *v, size_t esize)
 {
 	Onnx__TensorProto t;
 	onnx__tensor_proto__init(&t);
@@ -299,16 +300,28 @@ write_pb(const char *path, const char *name, int rank, const int64_t *dims, cons
 	t.n_dims = (size_t)rank;
 	t.dims = (int64_t *)dims;
 	t.has_data_type = 1;
-	t.data_type = 1;
+	t.data_type = dt;
 	size_t n = 1;
 	for (int i = 0; i < rank; i++)
 		n *= (size_t)dims[i];
 	t.has_raw_data = 1;
-	t.raw_data.len = n * 4;
+	t.raw_data.len = n * esize;
 	t.raw_data.data = (uint8_t *)v;
 	uint8_t buf[4096];
 	size_t len = onnx__tensor_proto__pack(&t, buf);
 	ck_assert_int_eq(write_bytes(path, buf, len), 0);
+}
+
+static void
+write_pb(const char *path, const char *name, int rank, const int64_t *dims, const float *v)
+{
+	write_pb_raw(path, name, 1, rank, dims, v, 4);
+}
+
+static void
+write_pb_i64(const char *path, const char *name, const int64_t v[2])
+{
+	write_pb_raw(path, name, 7, 1, (int64_t[]){2}, v, 8);
 }
 
 static void
@@ -349,6 +362,53 @@ START_TEST(test_verify_runs_every_test_data_set)
 	ck_assert_msg(strstr(r.reason, "test_data_set_1: output 0 'y'"), "%s", r.reason);
 	free(sets[0]);
 	free(sets[1]);
+}
+END_TEST
+
+/* y = Reshape(x, shape) with shape a graph input: a constant only when frozen. */
+START_TEST(test_verify_freezes_inputs_that_must_be_constant)
+{
+	VerifyOpts o;
+	VerifyResult r;
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 2, (int64_t[]){2, 3});
+	mb_input(b, "shape", 7, 1, (int64_t[]){2});
+	mb_node(b, "Reshape", "reshape", "x,shape", "y");
+	mb_output(b, "y");
+	ck_assert_int_eq(mb_write(b, tpath("model.onnx")), 0);
+	mb_free(b);
+	int64_t shape[2] = {3, 2}, other[2] = {1, 6};
+	write_npy(tpath("x.npy"), DT_F32, 2, (int64_t[]){2, 3}, X);
+	write_npy(tpath("shape.npy"), DT_I64, 1, (int64_t[]){2}, shape);
+	write_npy(tpath("y.npy"), DT_F32, 2, (int64_t[]){3, 2}, X);
+	opts_npy(&o);
+	o.input[o.ninput++] = tpath("shape.npy");
+	ck_assert_int_eq(run(&o, &r), -1);
+	ck_assert_int_eq(r.stage, VS_INFER);
+	ck_assert_msg(strstr(r.reason, "node 'reshape' (Reshape)"), "%s", r.reason);
+	o.freeze = 1;
+	ck_assert_msg(run(&o, &r) == 0, "%s: %s", verify_stage_name(r.stage), r.reason);
+	ck_assert_str_eq(r.frozen, "shape");
+	/* two data sets that disagree on the frozen value */
+	write_npy(tpath("shape1.npy"), DT_I64, 1, (int64_t[]){2}, other);
+	char *d0 = (char *)tpath("test_data_set_0"), *d1 = (char *)tpath("test_data_set_1");
+	float y[6];
+	memcpy(y, X, sizeof y);
+	mkdir(d0, 0755);
+	mkdir(d1, 0755);
+	write_pb(tpath("test_data_set_0/input_0.pb"), "x", 2, (int64_t[]){2, 3}, y);
+	write_pb(tpath("test_data_set_1/input_0.pb"), "x", 2, (int64_t[]){2, 3}, y);
+	write_pb_i64(tpath("test_data_set_0/input_1.pb"), "shape", shape);
+	write_pb_i64(tpath("test_data_set_1/input_1.pb"), "shape", other);
+	verify_defaults(&o);
+	o.o.model = tpath("model.onnx");
+	o.freeze = 1;
+	o.data[o.ndata++] = d0;
+	o.data[o.ndata++] = d1;
+	ck_assert_int_eq(run(&o, &r), -1);
+	ck_assert_int_eq(r.stage, VS_DATA);
+	ck_assert_msg(strstr(r.reason, "input 'shape' must be constant for axcc, but its data "
+		"differs between data sets"), "%s", r.reason);
 }
 END_TEST
 
@@ -490,6 +550,7 @@ verify_suite(void)
 	tcase_add_test(c, test_verify_nan_matches_only_nan);
 	tcase_add_test(c, test_verify_runs_every_test_data_set);
 	tcase_add_test(c, test_verify_keeps_files_when_asked);
+	tcase_add_test(c, test_verify_freezes_inputs_that_must_be_constant);
 	suite_add_tcase(s, c);
 	c = tcase_create("errors");
 	tcase_add_checked_fixture(c, setup, teardown);

@@ -1,0 +1,2 @@
+/* quant.c: kernels of the quant family. */
+#include "axrt.h"

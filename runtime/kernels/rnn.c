@@ -1,0 +1,2 @@
+/* rnn.c: kernels of the rnn family. */
+#include "axrt.h"

@@ -1,0 +1,2 @@
+/* select.c: kernels of the select family. */
+#include "axrt.h"
