@@ -97,7 +97,9 @@ new_init(MB *b, const char *name, int dt, int rank, const int64_t *dims)
 	t->has_data_type = 1;
 	t->data_type = dt;
 	t->n_dims = (size_t)rank;
-	t->dims = arena_memdup(b->a, dims, (rank + 1) * sizeof *dims);
+	t->dims = arena_alloc(b->a, (rank + 1) * sizeof *dims);
+	if (rank)
+		memcpy(t->dims, dims, rank * sizeof *dims);
 	GROW(b->a, b->g.initializer, b->g.n_initializer);
 	b->g.initializer[b->g.n_initializer++] = t;
 	return t;
@@ -130,7 +132,9 @@ mb_init_i64(MB *b, const char *name, int rank, const int64_t *dims, const int64_
 {
 	Onnx__TensorProto *t = new_init(b, name, 7, rank, dims);
 	t->n_int64_data = (size_t)count(rank, dims);
-	t->int64_data = arena_memdup(b->a, data, (t->n_int64_data + 1) * sizeof *data);
+	t->int64_data = arena_alloc(b->a, (t->n_int64_data + 1) * sizeof *data);
+	if (t->n_int64_data)
+		memcpy(t->int64_data, data, t->n_int64_data * sizeof *data);
 	return t;
 }
 
@@ -200,7 +204,9 @@ mb_attr_ints(MB *b, Onnx__NodeProto *n, const char *name, int cnt, const int64_t
 {
 	Onnx__AttributeProto *a = new_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
 	a->n_ints = (size_t)cnt;
-	a->ints = arena_memdup(b->a, v, (cnt + 1) * sizeof *v);
+	a->ints = arena_alloc(b->a, (cnt + 1) * sizeof *v);
+	if (cnt)
+		memcpy(a->ints, v, cnt * sizeof *v);
 }
 
 uint8_t *

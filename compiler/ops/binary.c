@@ -230,7 +230,12 @@ binary_step(Node *n, Lower *l, int k, const Tensor *ta, const Tensor *tb, const 
 	memcpy(p.sb, w.s[1], sizeof p.sb);
 	p.fmod = (int32_t)attr_i(n, "fmod", 0);
 	p.btype = tb->dtype;
-	lower_step(l, n, k, &p, 2, ab, 1, &yb, 0);
+	Step *st = lower_step(l, n, k, &p, 2, ab, 1, &yb, 0);
+	/* y may take the memory of an input of its own type and full shape
+	 * (never a broadcast one: its elements are read more than once) */
+	for (int i = 1; i >= 0; i--)
+		if (t[i]->dtype == ty->dtype && tensor_same_shape(t[i], ty))
+			st->inplace = i;
 	return 0;
 }
 

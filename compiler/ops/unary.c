@@ -202,7 +202,7 @@ unary_lower_clip(Node *n, Lower *l)
 		if (attr_get(n, "max"))
 			in[2] = unary_const(l, n, "max", x->dtype, attr_f(n, "max", 0));
 	}
-	lower_step(l, n, unary_kernel(n, x->dtype), &p, 3, in, 1, &out, 0);
+	lower_step(l, n, unary_kernel(n, x->dtype), &p, 3, in, 1, &out, 0)->inplace = 0;
 	return 0;
 }
 
@@ -248,6 +248,8 @@ unary_lower(Node *n, Lower *l)
 	unary_params(n, &p);
 	in = lower_buf(l, x);
 	out = lower_buf(l, y);
-	lower_step(l, n, k, &p, 1, &in, 1, &out, 0);
+	Step *st = lower_step(l, n, k, &p, 1, &in, 1, &out, 0);
+	if (tensor_bytes(x) == tensor_bytes(y))
+		st->inplace = 0;   /* y[i] is written after x[i] is read */
 	return 0;
 }

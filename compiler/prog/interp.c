@@ -35,7 +35,7 @@ buf_ptr(const Program *p, int b, const void *const *in, void *const *out, void *
 	case BUF_OUTPUT: base = (unsigned char *)out[rb->io]; break;
 	default: die("buffer %d: bad root kind", b);
 	}
-	return base + off;
+	return base ? base + off : NULL;
 }
 
 int

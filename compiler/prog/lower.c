@@ -86,6 +86,7 @@ lower_step(Lower *l, const Node *n, KernelId k, const void *params,
 		memcpy(s->out, out, nout * sizeof(int));
 	s->node = n;
 	s->scratch = -1;
+	s->inplace = -1;
 	if (scratch_bytes) {
 		s->scratch = new_buf(p, BUF_ARENA, DT_U8, scratch_bytes,
 			arena_printf(p->arena, "%s_scratch", n ? n->name : "step"));

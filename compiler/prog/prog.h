@@ -53,6 +53,8 @@ typedef struct Step {
 	int nin, nout;
 	int *in, *out;         /* buffer ids; -1 = absent optional */
 	int scratch;           /* buffer id or -1 */
+	int inplace;           /* input out[0] may overwrite (elementwise, same size), or -1;
+	                        * prog/plan.c shares their memory when in[k] dies here */
 	const Node *node;      /* the ONNX node it comes from (comments, reports) */
 } Step;
 

@@ -170,6 +170,8 @@ static _Noreturn void
 worker(const Run *r, const Case *c, int fd, const char *errfile)
 {
 	setpgid(0, 0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (e >= 0) {
 		dup2(e, 2);
@@ -188,6 +190,16 @@ worker(const Run *r, const Case *c, int fd, const char *errfile)
 }
 
 /* ---- the scheduler ---- */
+
+/* Workers run in their own process groups, out of reach of the terminal's
+ * ^C: the runner forwards it. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 typedef struct Slot {
 	pid_t pid;                 /* 0: free */
@@ -319,7 +331,16 @@ run_all(Run *r)
 	for (int j = 0; j < r->jobs; j++)
 		snprintf(slot[j].err, sizeof slot[j].err, "/tmp/axcc-conf-%d-%d.err", (int)getpid(), j);
 	char *done = calloc((size_t)r->nc + 1, 1);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	while (next < r->nc || running) {
+		if (interrupted) {
+			for (int j = 0; j < r->jobs; j++)
+				if (slot[j].pid)
+					kill(-slot[j].pid, SIGKILL);
+			fprintf(stderr, "axcc_conformance: interrupted\n");
+			return -1;
+		}
 		for (int j = 0; j < r->jobs && next < r->nc; j++)
 			if (!slot[j].pid) {
 				if (start(r, &slot[j], next) < 0) {
