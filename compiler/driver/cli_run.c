@@ -35,22 +35,18 @@ batches(Diag *d, const Tensor *want, const Tensor *got)
 		tensor_shape_str(got, a, sizeof a), tensor_shape_str(want, b, sizeof b));
 }
 
+/* k batches of the model, split over all cores */
 static int
 run_batches(Program *p, Graph *g, Tensor *x, Tensor *y, int64_t k)
 {
-	void *arena = aligned_alloc(64, (p->arena_bytes + 63) / 64 * 64 + 64);
 	const void *in[NODE_MAXIO];
 	void *out[NODE_MAXIO];
-	int rc = 0;
-	for (int64_t b = 0; b < k && rc == 0; b++) {
-		for (int i = 0; i < g->ninput; i++)
-			in[i] = (const char *)x[i].init + b * tensor_bytes(g->input[i]);
-		for (int i = 0; i < g->noutput; i++)
-			out[i] = (char *)y[i].init + b * tensor_bytes(g->output[i]);
-		rc = prog_run(p, in, out, arena);
-	}
-	free(arena);
-	return rc;
+	for (int i = 0; i < g->ninput; i++)
+		in[i] = x[i].init;
+	for (int i = 0; i < g->noutput; i++)
+		out[i] = y[i].init;
+	Batch b = {(int)k, in, out, 0, NULL};
+	return prog_run_batch(p, &b);
 }
 
 int

@@ -97,5 +97,32 @@ void prog_plan(Program *p);               /* liveness + offsets, sets arena_byte
 /* interp.c: runs the program with the runtime kernels. arena has
  * p->arena_bytes bytes (16-byte aligned). Returns 0 or a kernel's status. */
 int prog_run(const Program *p, const void *const *in, void *const *out, void *arena);
+
+/* What analyses attach to a run: a callback after every step (it may
+ * change the step's outputs: error injection), and replacement data for
+ * constant buffers (perturbed weights). */
+typedef struct RunHooks {
+	void (*after)(void *ctx, const Program *p, int step, void *const *out, int sample);
+	void *ctx;
+	const void *const *constant;  /* NULL, or per buffer id: data replacing a BUF_CONST */
+	int sample;                   /* passed to after(); set by prog_run_batch */
+} RunHooks;
+/* Runs steps [from, to) only: the arena must hold what earlier steps left
+ * (suffix re-runs from a saved arena). */
+int prog_run_steps(const Program *p, int from, int to, const void *const *in, void *const *out,
+	void *arena, const RunHooks *h);
+
+/* n samples, each input/output k at base + i * its size; nthreads 0 = all cores.
+ * Samples are split in contiguous blocks, one per thread, each with its own
+ * arena; hooks are shared (after() must be thread-safe per sample). */
+typedef struct Batch {
+	int n;
+	const void *const *in;
+	void *const *out;
+	int nthreads;
+	const RunHooks *hooks;
+} Batch;
+int prog_run_batch(const Program *p, const Batch *b);
+int nthreads_default(void);
 int kernel_call(KernelId k, const void *params, const void *const *in, void *const *out, void *scratch);
 #endif

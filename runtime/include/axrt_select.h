@@ -93,13 +93,18 @@
 	F(int64_t, nsel)
 #define AXRT_NMS_SCRATCH(nbox) ((size_t)(nbox) * 8u)
 
-/* maxunpool: out[0] (nout elements of esize bytes) = zero bytes, then
- * out[idx[i]] = x[i] for the nin elements of in[0] x and in[1] idx (idtype
- * int32 or int64, flat indices into out). An index outside [0, nout)
- * returns AXRT_EINVAL. in[2] (output_shape) is not read. Scratch: none. */
+/* maxunpool: out[0] (dims out) = zero bytes, then for each of the nin
+ * elements of in[0] x (esize bytes) and in[1] idx (idtype int32 or int64):
+ * idx[i] is a flat position in a tensor of dims idx (the shape unpooling
+ * infers, out[k] >= idx[k]), and x[i] goes to the same coordinates in out
+ * (so a larger output_shape pads at the end of each axis, as ONNX Runtime).
+ * An index outside that tensor returns AXRT_EINVAL. in[2] (output_shape)
+ * is not read. Scratch: none. */
 #define AXRT_UNPOOL_PARAMS(F, A) \
+	F(int32_t, rank) \
+	A(int32_t, idx, AXRT_MAXRANK) \
+	A(int32_t, out, AXRT_MAXRANK) \
 	F(int64_t, nin) \
-	F(int64_t, nout) \
 	F(int32_t, esize) \
 	F(int32_t, idtype)
 

@@ -251,15 +251,16 @@ rnn_sequence(rnn_cell *cl, rnn_step_fn step, int lstm, int32_t d, int32_t n, int
 		rnn_load(yc + so, len ? cl->c : NULL, hs);
 }
 
-/* The ranges documented in axrt_rnn.h, sequence_lens included. */
+/* The ranges documented in axrt_rnn.h, sequence_lens and the nact
+ * activations used per direction included. */
 AXRT_PRIVATE int
-rnn_check(const axrt_rnn_params *p, const int32_t *lens)
+rnn_check(const axrt_rnn_params *p, int nact, const int32_t *lens)
 {
 	if (p->seq < 1 || p->batch < 1 || p->input < 1 || p->hidden < 1
 	 || p->ndir < 1 || p->ndir > 2 || p->layout < 0 || p->layout > 1)
 		return AXRT_EINVAL;
 	for (int i = 0; i < 3 * p->ndir; i++)
-		if (p->act[i] < AXRT_RNN_SIGMOID || p->act[i] >= AXRT_RNN_NACTFN)
+		if (i % 3 < nact && (p->act[i] < AXRT_RNN_SIGMOID || p->act[i] >= AXRT_RNN_NACTFN))
 			return AXRT_EINVAL;
 	for (int32_t n = 0; lens && n < p->batch; n++)
 		if (lens[n] < 0 || lens[n] > p->seq)
@@ -277,7 +278,7 @@ rnn_run(const axrt_rnn_params *p, int32_t ngate, rnn_step_fn step, int lstm,
 	int32_t hs = p->hidden, gh;
 	rnn_cell cl;
 
-	if (rnn_check(p, lens) != AXRT_OK)
+	if (rnn_check(p, ngate == 1 ? 1 : ngate - 1, lens) != AXRT_OK)
 		return AXRT_EINVAL;
 	gh = ngate * hs;
 	memset(&cl, 0, sizeof cl);

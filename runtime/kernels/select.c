@@ -20,9 +20,19 @@ select_esize(int32_t dt)
 	}
 }
 
-/* -1, 0, 1 as a < b, a == b, a > b; NaN above every number, NaNs equal. */
+/* -1, 0, 1 as a < b, a == b, a > b; NaN above every number, NaNs equal.
+ * (float and double versions: no double arithmetic on single-precision FPUs) */
 AXRT_PRIVATE int
-select_fcmp(double a, double b)
+select_fcmp(float a, float b)
+{
+	int na = a != a, nb = b != b;
+	if (na || nb)
+		return na - nb;
+	return (a > b) - (a < b);
+}
+
+AXRT_PRIVATE int
+select_dcmp(double a, double b)
 {
 	int na = a != a, nb = b != b;
 	if (na || nb)
@@ -41,7 +51,7 @@ select_cmp(const void *x, int32_t dt, int64_t i, int64_t j)
 {
 	switch (dt) {
 	case AXRT_DT_FLOAT: return select_fcmp(((const float *)x)[i], ((const float *)x)[j]);
-	case AXRT_DT_DOUBLE: return select_fcmp(((const double *)x)[i], ((const double *)x)[j]);
+	case AXRT_DT_DOUBLE: return select_dcmp(((const double *)x)[i], ((const double *)x)[j]);
 	case AXRT_DT_INT8: SELECT_ICMP(int8_t);
 	case AXRT_DT_INT16: SELECT_ICMP(int16_t);
 	case AXRT_DT_INT32: SELECT_ICMP(int32_t);
@@ -436,20 +446,48 @@ AXRT_KERNEL_PROTO(nms_f32, nms)
 
 /* ---- MaxUnpool ---- */
 
+/* Position in out of flat position at of the idx-shaped tensor; -1 if at is
+ * outside it or its coordinates outside out. */
+AXRT_PRIVATE int64_t
+select_unpool_at(const axrt_unpool_params *p, int64_t at)
+{
+	int64_t pos = 0, step = 1;
+	if (at < 0)
+		return -1;
+	for (int k = p->rank - 1; k >= 0; k--) {
+		int64_t c;
+		if (p->idx[k] <= 0)
+			return -1;
+		c = at % p->idx[k];
+		if (c >= p->out[k])
+			return -1;
+		pos += c * step;
+		step *= p->out[k];
+		at /= p->idx[k];
+	}
+	return at == 0 ? pos : -1;
+}
+
 AXRT_KERNEL_PROTO(maxunpool, unpool)
 {
 	size_t es = (size_t)p->esize;
 	char *y = (char *)out[0];
+	int64_t nout = 1;
 
 	(void)scratch;
-	if ((es != 1 && es != 2 && es != 4 && es != 8) || p->nin < 0 || p->nout < 0 ||
-	    (p->idtype != AXRT_DT_INT64 && p->idtype != AXRT_DT_INT32))
+	if ((es != 1 && es != 2 && es != 4 && es != 8) || p->nin < 0 || p->rank < 1 ||
+	    p->rank > AXRT_MAXRANK || (p->idtype != AXRT_DT_INT64 && p->idtype != AXRT_DT_INT32))
 		return AXRT_EINVAL;
-	memset(y, 0, (size_t)p->nout * es);
+	for (int k = 0; k < p->rank; k++) {
+		if (p->idx[k] < 0 || p->out[k] < 0)
+			return AXRT_EINVAL;
+		nout *= p->out[k];
+	}
+	memset(y, 0, (size_t)nout * es);
 	for (int64_t i = 0; i < p->nin; i++) {
-		int64_t at = p->idtype == AXRT_DT_INT64 ? ((const int64_t *)in[1])[i]
-			: ((const int32_t *)in[1])[i];
-		if (at < 0 || at >= p->nout)
+		int64_t at = select_unpool_at(p, p->idtype == AXRT_DT_INT64 ?
+			((const int64_t *)in[1])[i] : ((const int32_t *)in[1])[i]);
+		if (at < 0)
 			return AXRT_EINVAL;
 		memcpy(y + at * (int64_t)es, (const char *)in[0] + i * (int64_t)es, es);
 	}
