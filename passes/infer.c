@@ -18,7 +18,15 @@ resolve_ops(Graph *g, Diag *d)
 	int nerr = d->nerr;
 	for (int i = 0; i < g->nnode; i++) {
 		Node *n = g->node[i];
-		if (*n->domain && strcmp(n->domain, "ai.onnx") != 0) {
+		int training = !strcmp(n->domain, "ai.onnx.preview.training") &&
+			(!strcmp(n->optype, "Adagrad") || !strcmp(n->optype, "Adam") ||
+			 !strcmp(n->optype, "Momentum"));
+		if (!*n->domain || !strcmp(n->domain, "ai.onnx")) {
+			if (g->opset == 0) {
+				diag_node(d, n, "the model imports no version of the default ONNX domain");
+				continue;
+			}
+		} else if (!training) {
 			diag_node(d, n, "domain '%s' is not supported (only the default ONNX domain is)", n->domain);
 			continue;
 		}

@@ -358,11 +358,9 @@ import_opsets(Imp *im, const Onnx__ModelProto *m)
 			g->opset = (int)os->version;
 	}
 	if (g->opset == 0) {
-		if (m->n_opset_import == 0 && m->has_ir_version && m->ir_version <= 2) {
+		if (m->n_opset_import == 0 && m->has_ir_version && m->ir_version <= 2)
 			g->opset = 1;
-			return 0;
-		}
-		return diag_error(im->d, "the model imports no version of the default ONNX domain");
+		return 0;   /* 0: default-domain nodes are refused by passes/infer.c */
 	}
 	if (g->opset > 18)
 		diag_warn(im->d, "opset %d is newer than axcc knows (18); ops are read with opset-18 rules", g->opset);

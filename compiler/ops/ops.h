@@ -32,7 +32,7 @@ int op_lookup(const char *onnx);      /* OpKind or OP_UNKNOWN */
 /* Family entry points: each compiler/ops/<family>.c defines both. */
 #define FAMILY(f) int f##_infer(Node *n, Diag *d); int f##_lower(Node *n, Lower *l);
 FAMILY(conv) FAMILY(pool) FAMILY(gemm) FAMILY(unary) FAMILY(binary)
-FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn)
+FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn) FAMILY(signal) FAMILY(loss)
 #undef FAMILY
 
 /* helpers.c: shared by families */

@@ -37,11 +37,12 @@ split_axis(const Tensor *x, int ax, int64_t *outer, int64_t *len, int64_t *inner
 	*inner = shape_prod(x->dim, ax + 1, x->rank);
 }
 
-/* Runs kernel k at compile time into freshly allocated outputs of out_bytes
- * each (0: absent) with scratch_bytes of scratch. Returns 0, or -1 after
- * diag_node() for a failing status; outputs go to the caller (free()). */
-static int
-run_now(Node *n, Diag *d, KernelId k, const void *params, int nout, const size_t *out_bytes,
+/* Runs kernel k at compile time on the node's constant inputs, into freshly
+ * allocated outputs of out_bytes each (0: absent; the caller frees them).
+ * The capacity in params is the largest possible count, so a failing
+ * status is a compiler bug. */
+static void
+run_now(Node *n, KernelId k, const void *params, int nout, const size_t *out_bytes,
 	void **out, size_t scratch_bytes)
 {
 	const void *in[8];
@@ -51,12 +52,9 @@ run_now(Node *n, Diag *d, KernelId k, const void *params, int nout, const size_t
 	for (int i = 0; i < nout; i++)
 		out[i] = out_bytes[i] ? xmalloc(out_bytes[i]) : NULL;
 	int rc = kernel_call(k, params, in, out, scr);
+	if (rc != 0)
+		die("%s (%s): counting the results failed (kernel status %d)", n->name, n->optype, rc);
 	free(scr);
-	if (rc == 0)
-		return 0;
-	for (int i = 0; i < nout; i++)
-		free(out[i]);
-	return diag_node(d, n, "evaluating the constant inputs failed (kernel status %d)", rc);
 }
 
 /* Lowers with explicit input and output slots (absent ones NULL), so that a
@@ -175,8 +173,7 @@ infer_unique(Node *n, Diag *d)
 	if (p.m > 0) {
 		void *out[4];
 		size_t bytes[4] = {0, 0, 0, (size_t)p.m * 8};
-		if (run_now(n, d, K_unique, &p, 4, bytes, out, AXRT_UNIQUE_SCRATCH(p.m)) < 0)
-			return -1;
+		run_now(n, K_unique, &p, 4, bytes, out, AXRT_UNIQUE_SCRATCH(p.m));
 		while (cnt < p.m && ((int64_t *)out[3])[cnt] > 0)
 			cnt++;
 		free(out[3]);
@@ -209,11 +206,13 @@ infer_nonzero(Node *n, Diag *d)
 {
 	const Tensor *x = n->in[0];
 	int64_t numel = tensor_numel(x), cnt = 0;
-	if (check_dtype(n, d, x, ordered_types, NORDERED) < 0 || need_const(n, d, 0) < 0)
+	if (check_dtype(n, d, x, ordered_types, NORDERED) < 0)
 		return -1;
 	if (numel > INT32_MAX)
 		return diag_node(d, n, "input '%s' has %lld elements, at most %d are supported",
 			x->name, (long long)numel, INT32_MAX);
+	if (need_const(n, d, 0) < 0)
+		return -1;
 	if (numel > 0) {
 		axrt_nonzero_params p;   /* x as a vector: one row of positions */
 		void *out[1];
@@ -223,8 +222,7 @@ infer_nonzero(Node *n, Diag *d)
 		p.dims[0] = (int32_t)numel;
 		p.dtype = x->dtype;
 		p.nnz = numel;
-		if (run_now(n, d, K_nonzero, &p, 1, &bytes, out, 0) < 0)
-			return -1;
+		run_now(n, K_nonzero, &p, 1, &bytes, out, 0);
 		while (cnt < numel && ((int64_t *)out[0])[cnt] >= 0)
 			cnt++;
 		free(out[0]);
@@ -350,14 +348,10 @@ infer_nms(Node *n, Diag *d)
 	int64_t cnt = 0;
 	if (nms_params(n, d, &p) < 0)
 		return -1;
-	if (p.nsel > INT32_MAX)
-		return diag_node(d, n, "up to %lld boxes could be selected, at most %d are supported",
-			(long long)p.nsel, INT32_MAX);
 	if (p.nsel > 0) {
 		void *out[1];
 		size_t bytes = (size_t)p.nsel * 24;
-		if (run_now(n, d, K_nms_f32, &p, 1, &bytes, out, AXRT_NMS_SCRATCH(p.nbox)) < 0)
-			return -1;
+		run_now(n, K_nms_f32, &p, 1, &bytes, out, AXRT_NMS_SCRATCH(p.nbox));
 		while (cnt < p.nsel && ((int64_t *)out[0])[cnt * 3] >= 0)
 			cnt++;
 		free(out[0]);

@@ -545,7 +545,18 @@ lower_concat(Node *n, Lower *l)
 	if (norm_axis(n, l->d, attr_i(n, "axis", 0), y->rank, &ax) < 0)
 		return -1;
 	shape_strides(y, ys);
+	/* one slab per input (nothing outside the axis varies): producers
+	 * write straight into their slice, no copy */
+	int slab = shape_prod(y->dim, 0, ax) == 1;
 	for (int i = 0; i < n->nin; i++) {
+		for (int j = 0; j < i && slab; j++)
+			if (n->in[j] == n->in[i])
+				slab = 0;   /* the same tensor twice: copy it */
+		if (slab && lower_place_into(l, n->in[i], y,
+				(size_t)(off * ys[ax]) * dtype_size(y->dtype))) {
+			off += n->in[i]->dim[ax];
+			continue;
+		}
 		shape_box_whole(&b, n->in[i]);
 		memcpy(b.os, ys, sizeof ys);
 		b.ooff = off * ys[ax];

@@ -135,6 +135,26 @@ lower_view(Lower *l, const Node *n, const Tensor *out, const Tensor *in)
 }
 
 int
+lower_place_into(Lower *l, const Tensor *part, const Tensor *whole, size_t byte_off)
+{
+	Program *p = l->p;
+	int b = part->buf;
+	if (b < 0 || b >= p->nbuf || p->buf[b].t != part)
+		return 0;
+	Buf *pb = &p->buf[b];
+	int w = lower_buf(l, whole);
+	int r = buf_root(p, w, NULL);
+	if (pb->kind != BUF_ARENA || pb->scratch || r == b ||
+	    (p->buf[r].kind != BUF_ARENA && p->buf[r].kind != BUF_OUTPUT) ||
+	    byte_off + pb->size > p->buf[w].size)
+		return 0;
+	pb->kind = BUF_ALIAS;
+	pb->alias = w;
+	pb->alias_off = byte_off;
+	return 1;
+}
+
+int
 buf_root(const Program *p, int b, size_t *off)
 {
 	size_t o = 0;

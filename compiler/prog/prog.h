@@ -87,6 +87,10 @@ Step *lower_call(Lower *l, const Node *n, KernelId k, const void *params, size_t
  * copies when out is a graph output or in is not a plain activation. */
 int lower_view(Lower *l, const Node *n, const Tensor *out, const Tensor *in);
 int buf_root(const Program *p, int b, size_t *off);  /* follows aliases */
+/* Makes the already-lowered activation `part` live inside `whole` at
+ * byte_off, so its producer writes there directly (Concat without copies).
+ * Returns 1 if done, 0 if part cannot move (input, constant, output...). */
+int lower_place_into(Lower *l, const Tensor *part, const Tensor *whole, size_t byte_off);
 /* A program evaluating one node with constant inputs (constant folding). */
 Program *prog_lower_node(Graph *g, Node *n, Diag *d);
 void prog_free(Program *p);

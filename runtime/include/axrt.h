@@ -14,5 +14,8 @@
 #include "axrt_select.h"
 #include "axrt_quant.h"
 #include "axrt_rnn.h"
+#include "axrt_fixed.h"
+#include "axrt_signal.h"
+#include "axrt_loss.h"
 
 #endif

@@ -6,8 +6,8 @@
  * - qtype is the ONNX element type of a quantized tensor: AXRT_DT_UINT8,
  *   INT8, UINT16 or INT16 (and INT32 for dequantize_f32 input).
  * - Rounding is to nearest, ties to even, independent of the FPU rounding
- *   mode; saturation clamps to qtype's range. NaN saturates to the zero
- *   point (round(NaN) is taken as 0).
+ *   mode; saturation clamps to qtype's range. NaN saturates to the
+ *   lowest value of the range, as in ONNX Runtime.
  * - The integer ops subtract the zero points from both 8-bit operands
  *   (so each factor lies in [-255, 255] and no product overflows) and
  *   accumulate modulo 2^32, which ONNX allows for its int32 accumulators;

@@ -58,16 +58,16 @@ quant_round_d(double v)
 	return r;
 }
 
-/* saturate(round(v) + zp) into [lo, hi]; NaN gives zp clamped. The sum
- * is exact whenever it lies within [lo, hi] (|values| < 2^24); beyond,
- * only its side matters. */
+/* saturate(round(v) + zp) into [lo, hi]; NaN gives lo, as ONNX Runtime's
+ * clamp does (MLAS on x86 and ARM). The sum is exact whenever it lies
+ * within [lo, hi] (|values| < 2^24); beyond, only its side matters. */
 AXRT_PRIVATE int32_t
 quant_sat(float v, int32_t zp, int32_t lo, int32_t hi)
 {
 	float r = quant_round(v);
 
 	if (r != r)
-		r = 0.0f;
+		return lo;
 	r += (float)zp;
 	return r < (float)lo ? lo : r > (float)hi ? hi : (int32_t)r;
 }
@@ -78,7 +78,7 @@ quant_sat_d(double v, int32_t zp, int32_t lo, int32_t hi)
 	double r = quant_round_d(v);
 
 	if (r != r)
-		r = 0.0;
+		return lo;
 	r += zp;
 	return r < lo ? lo : r > hi ? hi : (int32_t)r;
 }

@@ -1,0 +1,2 @@
+/* loss.c: kernels of the loss family. */
+#include "axrt.h"

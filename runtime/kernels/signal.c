@@ -1,0 +1,2 @@
+/* signal.c: kernels of the signal family. */
+#include "axrt.h"
