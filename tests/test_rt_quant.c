@@ -632,7 +632,7 @@ END_TEST
 /* A random conv case with its operands. */
 typedef struct {
 	axrt_qconv_params p;
-	uint8_t x[3000], w[3000], xzp, wzp[16], yzp;
+	uint8_t x[8192], w[1024], xzp, wzp[16], yzp;
 	int32_t bias[16];
 	float xs, ws[16], ys;
 	int has_xzp, has_wzp, has_bias;
@@ -656,7 +656,7 @@ cv_random(CV *t, int nsp)
 		p->stride[a] = irand(1, 2);
 		p->dil[a] = irand(1, 2);
 		p->pad[a] = irand(0, 2);
-		p->in[a] = irand((p->k[a] - 1) * p->dil[a] + 1, nsp == 3 ? 4 : 7);
+		p->in[a] = irand(1, 7 - nsp) + (p->k[a] - 1) * p->dil[a];
 		p->out[a] = (p->in[a] + 2 * p->pad[a] - (p->k[a] - 1) * p->dil[a] - 1) / p->stride[a] + 1;
 	}
 	p->x_signed = irand(0, 1);
@@ -666,8 +666,8 @@ cv_random(CV *t, int nsp)
 	t->has_xzp = irand(0, 3) != 0;
 	t->has_wzp = irand(0, 3) != 0;
 	t->has_bias = irand(0, 1);
-	fill8(t->x, 3000);
-	fill8(t->w, 3000);
+	fill8(t->x, 8192);
+	fill8(t->w, 1024);
 	fill8(t->wzp, 16);
 	t->xzp = (uint8_t)rnd();
 	t->yzp = (uint8_t)rnd();
@@ -712,8 +712,8 @@ static void
 cv_sweep(int nsp, int qlinear, int trials)
 {
 	static CV t;
-	static uint8_t y8[20000];
-	static int32_t y32[20000];
+	static uint8_t y8[40000];
+	static int32_t y32[40000];
 	uint32_t acc[64];
 
 	for (int trial = 0; trial < trials; trial++) {

@@ -351,6 +351,16 @@ START_TEST(test_nms_classes_batches_padding_and_overflow)
 	p.max_out = 0;                                           /* nothing kept */
 	p.nsel = 0;
 	ck_assert_int_eq(run_nms(p, same, s10, y), AXRT_OK);
+	/* IoU exactly at the threshold keeps the box; a score exactly at the
+	 * score threshold drops it (both comparisons are strict) */
+	float half[8] = {0, 0, 1, 1, 0, 0, 2, 1}, sc[2] = {0.5f, 0.625f};
+	p = (axrt_nms_params){1, 1, 2, 0, 2, 0.5f, 0.0f, 0, 2};
+	ck_assert_int_eq(run_nms(p, half, sc, y), AXRT_OK);
+	check_i64(y, (const int64_t[]){0, 0, 1, 0, 0, 0}, 6);
+	p.has_score_min = 1;
+	p.score_min = 0.5f;
+	ck_assert_int_eq(run_nms(p, half, sc, y), AXRT_OK);
+	check_i64(y, (const int64_t[]){0, 0, 1, -1, -1, -1}, 6);
 }
 END_TEST
 
@@ -395,6 +405,12 @@ START_TEST(test_maxroipool_bins)
 	ck_assert_int_eq(RUN(maxroipool_f32, p, ((const void *[]){x, rois}), ((void *[]){y}), NULL), AXRT_OK);
 	/* bins [floor(0), ceil(1.5)) and [floor(1.5), ceil(3)), plus 1: cells 1..2, 2..3 */
 	check_floats(y + 4, (const float[]){-5, -6, -9, -10}, 4, 0);
+	/* corners round half away from zero: (0.6, 0.5)-(2.4, 2.5) -> (1, 1)-(2, 3) */
+	float frac[5] = {1, 0.6f, 0.5f, 2.4f, 2.5f};
+	p = (axrt_roi_params){2, 1, 4, 4, 1, 1, 1, 1.0f, 0, 0, 0, 0};
+	ck_assert_int_eq(RUN(maxroipool_f32, p, ((const void *[]){x, frac}), ((void *[]){y}), NULL), AXRT_OK);
+	ck_assert_float_eq(y[0], -5);
+	p.nroi = 2;
 	rois[5] = 2;
 	ck_assert_int_eq(RUN(maxroipool_f32, p, ((const void *[]){x, rois}), ((void *[]){y}), NULL), AXRT_EINVAL);
 }

@@ -14,7 +14,10 @@ node_cost(const Node *n)
 	for (int i = 0; i < n->nin; i++)
 		if (n->in[i] && n->in[i]->init)
 			c.params += tensor_numel(n->in[i]);
-	const Tensor *w = n->nin > 1 ? n->in[1] : NULL, *y = n->nout ? n->out[0] : NULL;
+	const Tensor *w = n->nin > 1 ? n->in[1] : NULL, *y = NULL;
+	for (int i = n->nout - 1; i >= 0; i--)
+		if (n->out[i])
+			y = n->out[i];   /* the first output present */
 	if (!w || !y || w->rank < 1 || y->rank < 0)
 		return c;
 	switch (n->op) {
@@ -35,6 +38,16 @@ node_cost(const Node *n)
 	case OP_MATMUL:
 		c.macs = tensor_numel(y) * (n->in[0]->rank ? n->in[0]->dim[n->in[0]->rank - 1] : 1);
 		break;
+	case OP_RNN: case OP_GRU: case OP_LSTM: {
+		/* per step and batch entry: the W (D x G*H x I) and R (D x G*H x H)
+		 * products, i.e. W's plus R's element count
+		 * (T*N is the product of X's first two dims in either layout;
+		 * an upper bound when sequence_lens is shorter) */
+		const Tensor *x = n->in[0], *r = n->nin > 2 ? n->in[2] : NULL;
+		if (x->rank == 3 && r)
+			c.macs = x->dim[0] * x->dim[1] * (tensor_numel(w) + tensor_numel(r));
+		break;
+	}
 	default:
 		break;
 	}

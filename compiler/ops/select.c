@@ -126,7 +126,7 @@ lower_topk(Node *n, Lower *l)
 	p.outer = outer;
 	p.n = (int32_t)len;
 	p.inner = inner;
-	p.k = (int32_t)n->out[0]->dim[ax];
+	p.k = (int32_t)(n->out[0] ? n->out[0] : n->out[1])->dim[ax];
 	p.largest = n->opset < 11 || attr_i(n, "largest", 1) != 0;
 	p.dtype = x->dtype;
 	return lower_slots(l, n, K_topk, &p, 2, 2, AXRT_TOPK_SCRATCH(len));
