@@ -13,7 +13,8 @@ static const char help[] =
 	"  run MODEL.onnx --input X.npy --output Y.npy   run in the interpreter\n"
 	"  verify MODEL.onnx (--test-data DIR | --input X --reference Y)\n"
 	"                              build the C, run it, compare with references\n"
-	"  info MODEL.onnx             layers, parameters, MACs, arena, unsupported ops\n\n"
+	"  info MODEL.onnx             layers, parameters, MACs, arena, unsupported ops\n"
+	"  analyze MODEL.onnx --data X [--labels Y] -o SENS.json   layer/filter sensitivity\n\n"
 	"'axcc VERB --help' describes each verb. --version prints the version.\n";
 
 int
@@ -36,6 +37,8 @@ main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(v, "verify"))
 		return cli_verify(argc - 1, argv + 1);
+	if (!strcmp(v, "analyze"))
+		return cli_analyze(argc - 1, argv + 1);
 	if (!strcmp(v, "info"))
 		return cli_info(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown verb '%s'", v);

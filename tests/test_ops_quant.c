@@ -602,7 +602,7 @@ START_TEST(test_qlinearconv_run_int8_bias_per_channel)
 	static const float xs = 0.5f, ws[2] = {0.25f, 1.0f}, ys = 1.0f;
 	int8_t y[4];
 	Graph *g = MK("QLinearConv", I(DT_I8, 3, 1, 1, 5), S(DT_F32), S(DT_I8), I(DT_I8, 3, 2, 1, 2),
-		S(DT_F32), I(DT_I8, 1, 2), S(DT_F32), S(DT_I8), I(DT_I32, 1, 2));
+		I(DT_F32, 1, 2), I(DT_I8, 1, 2), S(DT_F32), S(DT_I8), I(DT_I32, 1, 2));
 	const void *in[9] = {x, &xs, &xzp, w, ws, wzp, &ys, &yzp, bias};
 	void *out[1] = {y};
 

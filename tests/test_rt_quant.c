@@ -538,6 +538,30 @@ START_TEST(test_qlinearmatmul_random)
 }
 END_TEST
 
+/* The product (float)acc * mult is rounded to float before rounding to an
+ * integer, as in ONNX Runtime: 2000 * 0.00325f is 6.50000013 exactly but
+ * 6.5 in float, so it rounds to 6; 2001 * 0.0017491254f is 3.49999998,
+ * 3.5 in float: 4. */
+START_TEST(test_qlinearmatmul_requant_in_float)
+{
+	static const uint8_t a[2] = {80, 87}, b[2] = {25, 23}, zp = 0;
+	static const float as[2] = {0.00325f, 0.0017491254f}, one = 1;
+	static const uint8_t want[2] = {6, 4};
+	axrt_qmatmul_params p;
+	uint8_t y;
+	uint32_t acc[1];
+
+	memset(&p, 0, sizeof p);
+	p.m = p.n = p.k = 1;
+	for (int i = 0; i < 2; i++) {
+		const void *in[8] = {&a[i], &as[i], &zp, &b[i], &one, &zp, &one, &zp};
+		void *out[1] = {&y};
+		ck_assert_int_eq(axrt_qlinearmatmul_q8(&p, in, out, acc), AXRT_OK);
+		ck_assert_int_eq(y, want[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_qmatmul_rejects_bad_params)
 {
 	static const uint8_t a[4], b[4];
@@ -830,6 +854,7 @@ quant_suite(void)
 	tcase_add_test(tc, test_matmulinteger_random);
 	tcase_add_test(tc, test_qlinearmatmul_spec_examples);
 	tcase_add_test(tc, test_qlinearmatmul_random);
+	tcase_add_test(tc, test_qlinearmatmul_requant_in_float);
 	tcase_add_test(tc, test_qmatmul_rejects_bad_params);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("conv");

@@ -32,6 +32,7 @@ int run_pipeline(Graph *g, Diag *d, const char *dump);
 /* load_model + lower + plan. */
 Program *build_program(const Options *o, Diag *d, Graph **gout);
 
+int cli_analyze(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_verify(int argc, char **argv);

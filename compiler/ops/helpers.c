@@ -81,7 +81,12 @@ op_static_input(const Node *n, int i)
 		return 1;
 	switch (op) {
 	case OP_REDUCESUM: case OP_REDUCEMEAN: case OP_REDUCEMAX: case OP_REDUCEMIN:
+	case OP_TOPK: case OP_COMPRESS:
 		return i == 1;
+	case OP_MAXUNPOOL:
+		return i == 2;
+	case OP_NONZERO: case OP_UNIQUE: case OP_NONMAXSUPPRESSION:
+		return 1;   /* the output size depends on the values */
 	default:
 		return 0;
 	}

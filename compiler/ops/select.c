@@ -403,7 +403,8 @@ unpool_dims(Node *n, Diag *d, int64_t *inf, int64_t *dim)
 	for (int k = 0; k < c; k++)
 		if (dim[k] < inf[k])
 			return diag_node(d, n, "output_shape '%s' is smaller than the unpooled shape "
-				"on axis %d (%lld < %lld)", n->in[2]->name, k, (long long)dim[k], (long long)inf[k]);
+				"on axis %d (%lld < %lld)", n->in[2]->name, k,
+				(long long)dim[k], (long long)inf[k]);
 	return 0;
 }
 
@@ -522,8 +523,11 @@ static int
 lower_roi(Node *n, Lower *l)
 {
 	axrt_roi_params p;
-	if (n->op == OP_MAXROIPOOL)
-		return maxroipool_params(n, l->d, &p) < 0 ? -1 : lower_slots(l, n, K_maxroipool_f32, &p, 2, 1, 0);
+	if (n->op == OP_MAXROIPOOL) {
+		if (maxroipool_params(n, l->d, &p) < 0)
+			return -1;
+		return lower_slots(l, n, K_maxroipool_f32, &p, 2, 1, 0);
+	}
 	if (roialign_params(n, l->d, &p) < 0)
 		return -1;
 	return lower_slots(l, n, K_roialign_f32, &p, 3, 1, 0);

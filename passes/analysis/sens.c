@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "axrt.h"
 #include "ops.h"
 
 static uint64_t

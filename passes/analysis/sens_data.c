@@ -139,12 +139,13 @@ static int
 check_model(const Graph *g, Diag *d)
 {
 	if (g->ninput != 1)
-		return diag_error(d, "analysis needs a model with one input; this one has %d", g->ninput);
+		return diag_error(d, "%s: analysis needs a model with one input; this one has %d",
+			g->path, g->ninput);
 	if (g->input[0]->dtype != DT_F32)
-		return diag_error(d, "analysis needs a float32 input; input '%s' is %s",
+		return diag_error(d, "%s: analysis needs a float32 input; input '%s' is %s", g->path,
 			g->input[0]->name, dtype_name(g->input[0]->dtype));
 	if (g->noutput < 1 || g->output[0]->dtype != DT_F32 || tensor_numel(g->output[0]) < 1)
-		return diag_error(d, "analysis needs a float32 output 0 (class scores)");
+		return diag_error(d, "%s: analysis needs a float32 output 0 (class scores)", g->path);
 	return 0;
 }
 
@@ -164,8 +165,10 @@ sens_data_load(SensData *sd, const Graph *g, const char *xpath, const char *ypat
 	if (data_read(xpath, a, &t, d) < 0 || check_shape(&t, in, xpath, d) < 0 ||
 	    check_prep(pp, in, xpath, d) < 0)
 		goto out;
-	if (t.dim[0] > (1 << 30))
+	if (t.dim[0] > (1 << 30)) {
+		data_error(d, xpath, "has %lld samples; at most 2^30 are supported", (long long)t.dim[0]);
 		goto out;
+	}
 	sd->n = (int)t.dim[0];
 	if (convert(sd, &t, in, pp, xpath, d) < 0)
 		goto out;

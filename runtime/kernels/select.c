@@ -435,10 +435,12 @@ AXRT_KERNEL_PROTO(nms_f32, nms)
 	if (p->batch < 0 || p->nclass < 0 || p->nbox < 0 || p->nsel < 0)
 		return AXRT_EINVAL;
 	for (int32_t b = 0; b < p->batch; b++)
-		for (int32_t c = 0; c < p->nclass; c++)
-			if (select_nms_class(p, boxes + (int64_t)b * p->nbox * 4,
-					scores + ((int64_t)b * p->nclass + c) * p->nbox, b, c, cand, kept, y, &row) < 0)
+		for (int32_t c = 0; c < p->nclass; c++) {
+			const float *s = scores + ((int64_t)b * p->nclass + c) * p->nbox;
+			if (select_nms_class(p, boxes + (int64_t)b * p->nbox * 4, s, b, c,
+					cand, kept, y, &row) < 0)
 				return AXRT_EINVAL;
+		}
 	for (int64_t r = row * 3; r < p->nsel * 3; r++)
 		y[r] = -1;
 	return AXRT_OK;

@@ -1,0 +1,220 @@
+/* cli_analyze.c: axcc analyze MODEL --data X [--labels Y] -o SENS.json --
+ * sensitivity analysis (passes/analysis/): per-layer error sweeps and
+ * per-filter significance on the analysis part of the data, written as
+ * SENS.json, SENS.md and one SVG per error kind. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "driver.h"
+
+static const char help[] =
+	"usage: axcc analyze MODEL.onnx --data X [--labels Y] -o SENS.json [options]\n"
+	"Measures how much error each layer and each filter tolerates: errors are\n"
+	"injected into one layer at a time (output noise, weight bit flips, weight\n"
+	"and output quantization) and the top-1 metric is measured on real data.\n"
+	"Writes SENS.json, SENS.md and SENS.<kind>.svg (schema: docs/SENS_SCHEMA.md).\n"
+	"  --data X           inputs: .npy, TensorProto .pb or IDX (*-ubyte[.gz]), samples on dim 0\n"
+	"  --labels Y         integer labels (.npy or IDX); without: agreement with the exact model\n"
+	"  --split F          fraction analysed, the rest held out (default 0.5; 1 = all)\n"
+	"  --seed S           seed of the split and of every random error (default 0)\n"
+	"  --scale V          multiply raw inputs by V first (e.g. 1/255)\n"
+	"  --mean M[,M...]    then subtract a mean (one, or one per channel)\n"
+	"  --std S[,S...]     then divide by a standard deviation\n"
+	"  --layers KIND      compute (Conv/Gemm/MatMul, default) or all (every node)\n"
+	"  --eps POINTS       tolerated drop per layer in points (default 0.5)\n"
+	"  --repeats R        seeds averaged for random kinds (default 3)\n"
+	"  --filters KIND     all (scores and measured removal drops, default), scores, none\n"
+	"  --threads N        threads (default: all cores; results do not depend on it)\n"
+	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
+	"  -q, --quiet        no notes, no progress bar\n";
+
+typedef struct Args {
+	Options o;
+	const char *data, *labels, *out;
+	double split, eps;
+	SensPrep prep;
+	SensOpts so;
+} Args;
+
+/* the value of --opt VALUE / --opt=VALUE at argv[*i], or NULL */
+static const char *
+val(const char *opt, int argc, char **argv, int *i)
+{
+	size_t n = strlen(opt);
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != 0 || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static int
+num_opt(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	if (sens_parse_num(v, out) < 0 || *out < lo || *out > hi)
+		return usage_error("analyze", "%s: '%s' is not a number in [%g, %g]", opt, v, lo, hi);
+	return 0;
+}
+
+/* one analysis option at argv[*i]: 1 consumed, 0 not ours, 2 usage error */
+static int
+parse_one(Args *a, int argc, char **argv, int *i)
+{
+	const char *v;
+	double x;
+	if ((v = val("--data", argc, argv, i)))
+		a->data = v;
+	else if ((v = val("--labels", argc, argv, i)))
+		a->labels = v;
+	else if ((v = val("-o", argc, argv, i)) || (v = val("--output", argc, argv, i)))
+		a->out = v;
+	else if ((v = val("--split", argc, argv, i)))
+		return num_opt("--split", v, 1e-9, 1, &a->split) ? 2 : 1;
+	else if ((v = val("--eps", argc, argv, i)))
+		return num_opt("--eps", v, 0, 100, &a->eps) ? 2 : 1;
+	else if ((v = val("--scale", argc, argv, i)))
+		return num_opt("--scale", v, -1e30, 1e30, &a->prep.scale) ? 2 : 1;
+	else if ((v = val("--seed", argc, argv, i))) {
+		if (num_opt("--seed", v, 0, 9007199254740992.0, &x))
+			return 2;
+		a->so.seed = (uint64_t)x;
+	} else if ((v = val("--repeats", argc, argv, i))) {
+		if (num_opt("--repeats", v, 1, SENS_MAXREP, &x))
+			return 2;
+		a->so.repeats = (int)x;
+	} else if ((v = val("--threads", argc, argv, i))) {
+		if (num_opt("--threads", v, 0, 64, &x))
+			return 2;
+		a->so.nthreads = (int)x;
+	} else if ((v = val("--mean", argc, argv, i))) {
+		if ((a->prep.nmean = sens_parse_list(v, a->prep.mean, SENS_MAXCH)) < 1)
+			return usage_error("analyze", "--mean: '%s' is not a list of numbers", v), 2;
+	} else if ((v = val("--std", argc, argv, i))) {
+		if ((a->prep.nstd = sens_parse_list(v, a->prep.std, SENS_MAXCH)) < 1)
+			return usage_error("analyze", "--std: '%s' is not a list of numbers", v), 2;
+	} else if ((v = val("--layers", argc, argv, i))) {
+		if (strcmp(v, "all") && strcmp(v, "compute"))
+			return usage_error("analyze", "--layers takes all or compute, not '%s'", v), 2;
+		a->so.all_layers = !strcmp(v, "all");
+	} else if ((v = val("--filters", argc, argv, i))) {
+		if (strcmp(v, "all") && strcmp(v, "scores") && strcmp(v, "none"))
+			return usage_error("analyze", "--filters takes all, scores or none, not '%s'", v), 2;
+		a->so.filters = !strcmp(v, "all") ? 2 : !strcmp(v, "scores");
+	} else
+		return 0;
+	return 1;
+}
+
+static int
+parse(Args *a, int argc, char **argv)
+{
+	memset(a, 0, sizeof *a);
+	a->split = 0.5;
+	a->eps = 0.5;
+	a->prep.scale = 1;
+	a->so.repeats = 3;
+	a->so.filters = 2;
+	for (int i = 1; i < argc; i++) {
+		int r = options_common(&a->o, argc, argv, &i);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(help, stdout);
+			return -1;
+		}
+		r = parse_one(a, argc, argv, &i);
+		if (r == 2)
+			return 2;
+		if (r == 1)
+			continue;
+		if (argv[i][0] == '-')
+			return usage_error("analyze", "unknown option or missing value '%s'", argv[i]);
+		if (a->o.model)
+			return usage_error("analyze", "more than one model given ('%s')", argv[i]);
+		a->o.model = argv[i];
+	}
+	if (!a->o.model)
+		return usage_error("analyze", "no model given");
+	if (!a->data)
+		return usage_error("analyze", "no --data given");
+	if (!a->out)
+		return usage_error("analyze", "no output given (-o SENS.json)");
+	a->so.eps = a->eps / 100;
+	a->so.progress = !a->o.quiet && isatty(2);
+	return 0;
+}
+
+/* The analysis part of the data, contiguous. */
+static void
+gather(const SensData *sd, const int *idx, int na, float **x, int32_t **y)
+{
+	*x = xmalloc((size_t)na * (size_t)sd->insz * sizeof **x + 1);
+	*y = sd->label ? xmalloc((size_t)na * sizeof **y + 1) : NULL;
+	for (int i = 0; i < na; i++) {
+		memcpy(*x + (size_t)i * (size_t)sd->insz, sd->x + (size_t)idx[i] * (size_t)sd->insz,
+			(size_t)sd->insz * sizeof **x);
+		if (sd->label)
+			(*y)[i] = sd->label[idx[i]];
+	}
+}
+
+static void
+notes(Diag *d, const Sens *s)
+{
+	diag_note(d, "%d samples, %d layers: baseline %s %.2f%%; capture %.1f s, layer sweeps %.1f s, "
+		"filters %.1f s (%d threads, %zu snapshot bytes per sample)", s->set.n, s->nlayer,
+		s->set.label ? "accuracy" : "agreement", 100 * s->set.base.metric, s->t_capture,
+		s->t_layers, s->t_filters, s->set.nthreads, sens_snapshot_bytes(&s->set));
+}
+
+static int
+analyze(Args *a, Program *p, Graph *g, Diag *d)
+{
+	SensData sd;
+	Diag dd = diag_make(NULL);
+	dd.quiet_notes = a->o.quiet;
+	if (sens_data_load(&sd, g, a->data, a->labels, &a->prep, &dd) < 0)
+		return 1;
+	int *idx = xmalloc(((size_t)sd.n + 1) * sizeof *idx);
+	int na = sens_split(sd.n, a->split, a->so.seed, idx);
+	float *x;
+	int32_t *y;
+	gather(&sd, idx, na, &x, &y);
+	Sens s = {.o = a->so};
+	int rc = sens_run(&s, p, x, sd.insz, na, y, d) < 0;
+	SensInfo info = {a->o.model, a->data, a->labels, sd.n, na, sd.n - na, idx, a->split, a->prep};
+	if (!rc)
+		rc = sens_report(&s, &info, a->out, &dd) < 0;
+	if (!rc)
+		notes(d, &s);
+	sens_free(&s);
+	sens_data_free(&sd);
+	free(idx);
+	free(x);
+	free(y);
+	return rc;
+}
+
+int
+cli_analyze(int argc, char **argv)
+{
+	Args a;
+	int r = parse(&a, argc, argv);
+	if (r)
+		return r < 0 ? 0 : r;
+	Diag d = diag_make(a.o.model);
+	Graph *g;
+	Program *p = build_program(&a.o, &d, &g);
+	if (!p)
+		return 1;
+	int rc = analyze(&a, p, g, &d);
+	prog_free(p);
+	graph_free(g);
+	return rc;
+}
