@@ -90,33 +90,41 @@ cmt(Emit *e, const char *s)
 }
 
 
-/* ---- weights: bit patterns in hex, viewed through a union ----
- * Every constant is written as 64-bit words (little-endian packing, as on
- * the x86-64 and ARM targets; N.c refuses to build big-endian) and read
- * through a typed view: exact, and few tokens for the C compiler. */
+/* ---- weights: exact bytes, viewed through a union ----
+ * A constant's bytes are written as string literals (printable characters
+ * as themselves, the rest as 3-digit octal escapes), in chunks of at most
+ * CHUNK bytes -- under C99's 4095-character limit -- held by consecutive
+ * unsigned char arrays of a struct (no padding between them), and read
+ * through a typed view of the union. Compilers parse strings several times
+ * faster than initializer lists. Bytes are in little-endian order, as on the
+ * x86-64 and ARM targets; N.c refuses to build big-endian. */
+#define CHUNK 4000
+
 static void
-put_words(FILE *f, const unsigned char *p, size_t nbytes)
+put_chunk(FILE *f, const unsigned char *p, size_t n, char *buf)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t nw = (nbytes + 7) / 8, k = 0;
-	char *buf = xmalloc(nw * 22 + 16);   /* sep, 0x, 16 digits, comma, newline */
-	for (size_t w = 0; w < nw; w++) {
-		unsigned char b[8] = {0};
-		memcpy(b, p + w * 8, nbytes - w * 8 < 8 ? nbytes - w * 8 : 8);
-		buf[k++] = (w % 6) ? ' ' : '\t';
-		buf[k++] = '0';
-		buf[k++] = 'x';
-		for (int i = 7; i >= 0; i--) {
-			buf[k++] = hx[b[i] >> 4];
-			buf[k++] = hx[b[i] & 15];
+	static char esc[256][5];
+	static unsigned char len[256];
+	if (!len[0]) {
+		for (int c = 0; c < 256; c++) {
+			if (c >= 32 && c < 127 && c != '"' && c != '\\' && c != '?')
+				snprintf(esc[c], sizeof esc[c], "%c", c);
+			else
+				snprintf(esc[c], sizeof esc[c], "\\%03o", c);
+			len[c] = (unsigned char)strlen(esc[c]);
 		}
-		if (w + 1 < nw)
-			buf[k++] = ',';
-		if (w % 6 == 5 || w + 1 == nw)
-			buf[k++] = '\n';
 	}
+	size_t k = 0;
+	buf[k++] = '\t';
+	buf[k++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf + k, esc[p[i]], 4);   /* buf has room for 4 per byte */
+		k += len[p[i]];
+	}
+	buf[k++] = '"';
+	buf[k++] = ',';
+	buf[k++] = '\n';
 	fwrite(buf, 1, k, f);
-	free(buf);
 }
 
 static void
@@ -124,15 +132,25 @@ emit_const(Emit *e, int b)
 {
 	const Buf *bf = &e->p->buf[b];
 	size_t es = dtype_size(bf->dtype) ? dtype_size(bf->dtype) : 1;
-	size_t n = bf->size / es, nw = (bf->size + 7) / 8;
+	size_t n = bf->size / es, nchunk = (bf->size + CHUNK - 1) / CHUNK;
 	const char *vt = bf->dtype == DT_BOOL ? "uint8_t" : dtype_ctype(bf->dtype);
 	e->bname[b] = unique(e, arena_printf(e->a, "w_%s", c_ident(e->a, bf->name)));
-	fprintf(e->f, "static const union { uint64_t u[%zu]; %s v[%zu]; } %s = {{ /* %s */\n",
-		nw ? nw : 1, vt, n ? n : 1, e->bname[b], cmt(e, bf->name));
-	if (nw)
-		put_words(e->f, bf->data, bf->size);
-	else
-		fputs("\t0\n", e->f);
+	fprintf(e->f, "static const union { struct {");
+	for (size_t c = 0; c < nchunk; c++)
+		fprintf(e->f, " unsigned char c%zu[%zu];", c,
+			c + 1 < nchunk ? (size_t)CHUNK : bf->size - c * CHUNK);
+	if (!nchunk)
+		fputs(" unsigned char c0[1];", e->f);
+	fprintf(e->f, " } s; %s v[%zu]; } %s = {{ /* %s */\n", vt, n ? n : 1, e->bname[b],
+		cmt(e, bf->name));
+	char *buf = xmalloc(CHUNK * 4 + 16);
+	for (size_t c = 0; c < nchunk; c++) {
+		size_t len = c + 1 < nchunk ? CHUNK : bf->size - c * CHUNK;
+		put_chunk(e->f, (const unsigned char *)bf->data + c * CHUNK, len, buf);
+	}
+	if (!nchunk)
+		fputs("\t\"\",\n", e->f);
+	free(buf);
 	fputs("}};\n", e->f);
 }
 

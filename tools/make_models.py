@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports axcc's end-to-end test models with ONNX Runtime reference outputs.
 
-Each case becomes tests/models/<case>/{model.onnx, input_0.npy, output_0.npy[, output_1.npy ...]}.
+Each case becomes tests/models/<case>/{model.onnx, input_0.npy[, input_1.npy ...], output_0.npy[, ...]}.
 Models come from PyTorch (fixed seed per case, random weights, or for the two Fashion-MNIST
 models one short epoch of training); every model has a dynamic batch dimension "N". The
 reference outputs are computed by ONNX Runtime (tools/ort/run_ort.js, one intra-op thread),
@@ -549,6 +549,52 @@ def rnn_relu():
     return RnnRelu(), torch.randn(2, 12, 6)
 
 
+class GruBidir(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(10, 16, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(32, 6)
+
+    def forward(self, x):                   # [N,15,10]
+        y, h = self.gru(x)                  # [N,15,32], [2,N,16]
+        return self.fc(torch.cat([h[0], h[1]], 1)), y.amax(1)
+
+
+@case(outputs=("logits", "pooled"))
+def gru_bidir():
+    """Bidirectional GRU, batch_first, zero initial state: the head reads both directions'
+    final states (Y_h, Gather, Concat, Gemm); also max-pools Y over time (ReduceMax)."""
+    return GruBidir(), torch.randn(3, 15, 10)
+
+
+class Tcn1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Conv1d(4, 16, 1)
+        self.convs = nn.ModuleList([nn.Conv1d(16, 16, 3, dilation=d) for d in (1, 2, 4)])
+        self.bns = nn.ModuleList([nn.BatchNorm1d(16) for _ in range(3)])
+        self.pool = nn.MaxPool1d(2)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):                   # [N,4,32] (channels, time)
+        x = self.inp(x)
+        for conv, bn in zip(self.convs, self.bns):
+            pad = conv.dilation[0] * 2
+            x = x + F.relu(bn(conv(F.pad(x, (pad, 0)))))   # causal: pad the past only
+        x = self.pool(x)
+        return self.fc(F.adaptive_avg_pool1d(x, 1).squeeze(-1)), F.avg_pool1d(x, 4)
+
+
+@case(outputs=("logits", "coarse"))
+def tcn_1d():
+    """Temporal CNN over [N,4,32] sequences: Conv1d with dilations 1/2/4 after causal
+    left-only constant Pad, BatchNorm1d folded into the Conv, residual Adds, MaxPool 1-D,
+    GlobalAveragePool 1-D, Squeeze, Gemm; also a 1-D AveragePool output."""
+    m = Tcn1d()
+    calibrate_bn(m, torch.randn(8, 4, 32))
+    return m, torch.randn(3, 4, 32)
+
+
 # ---------------------------------------------------------------- transformer blocks
 
 class Attention(nn.Module):
@@ -909,7 +955,8 @@ def make_case(name, spec, root):
 
 def make_big(root):
     import torchvision.models as tvm
-    for name in ("squeezenet1_1", "mobilenet_v2", "resnet18"):
+    for name, opset in (("squeezenet1_1", 13), ("mobilenet_v2", 13), ("resnet18", 13),
+                        ("mobilenet_v3_small", 14)):
         torch.manual_seed(0)
         model = getattr(tvm, name)(weights=None)
         # With torchvision's initialisation and identity BN statistics, mobilenet_v2's
@@ -920,7 +967,7 @@ def make_big(root):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         mpath = os.path.join(d, "model.onnx")
-        export(model, (x,), mpath, 13, False, ("output",))
+        export(model, (x,), mpath, opset, False, ("output",))
         ipath = os.path.join(d, "input_0.npy")
         np.save(ipath, x.numpy())
         run_ort(mpath, [ipath], d)
@@ -934,7 +981,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", nargs="*", help="cases to make (default: all)")
     ap.add_argument("--out", help="output folder (default tests/models, or tests/models/big with --big)")
-    ap.add_argument("--big", action="store_true", help="export torchvision squeezenet1_1, mobilenet_v2, resnet18")
+    ap.add_argument("--big", action="store_true", help="export torchvision squeezenet1_1, mobilenet_v2, resnet18, mobilenet_v3_small")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args()
     torch.set_num_threads(1)

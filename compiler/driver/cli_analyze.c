@@ -25,6 +25,9 @@ static const char help[] =
 	"  --layers KIND      compute (Conv/Gemm/MatMul, default) or all (every node)\n"
 	"  --eps POINTS       tolerated drop per layer in points (default 0.5)\n"
 	"  --repeats R        seeds averaged for random kinds (default 3)\n"
+	"  --kinds K[,K...]   sweep only these kinds (output_noise, weight_bitflip,\n"
+	"                     weight_bitflip_msb, weight_bitflip16, weight_bitflip16_msb,\n"
+	"                     weight_quant, output_quant; none; default all)\n"
 	"  --filters KIND     all (scores and measured removal drops, default), scores, none\n"
 	"  --threads N        threads (default: all cores; results do not depend on it)\n"
 	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
@@ -100,6 +103,9 @@ parse_one(Args *a, int argc, char **argv, int *i)
 		if (strcmp(v, "all") && strcmp(v, "compute"))
 			return usage_error("analyze", "--layers takes all or compute, not '%s'", v), 2;
 		a->so.all_layers = !strcmp(v, "all");
+	} else if ((v = val("--kinds", argc, argv, i))) {
+		if (sens_parse_kinds(v, &a->so.kinds) < 0)
+			return usage_error("analyze", "--kinds: '%s' is not a list of error kinds", v), 2;
 	} else if ((v = val("--filters", argc, argv, i))) {
 		if (strcmp(v, "all") && strcmp(v, "scores") && strcmp(v, "none"))
 			return usage_error("analyze", "--filters takes all, scores or none, not '%s'", v), 2;

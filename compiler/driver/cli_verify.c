@@ -61,10 +61,14 @@ parse_opt(VerifyOpts *o, int argc, char **argv, int *i)
 		return add_file(o->input, &o->ninput, a, v);
 	if (!strcmp(a, "--reference"))
 		return add_file(o->ref, &o->nref, a, v);
-	if (!strcmp(a, "--cc"))
-		return o->cc = v, 0;
-	if (!strcmp(a, "--keep"))
-		return o->keep = v, 0;
+	if (!strcmp(a, "--cc")) {
+		o->cc = v;
+		return 0;
+	}
+	if (!strcmp(a, "--keep")) {
+		o->keep = v;
+		return 0;
+	}
 	if (parse_num(a, v, &x))
 		return 2;
 	if (!strcmp(a, "--rtol"))
@@ -125,6 +129,7 @@ cli_verify(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	o.out = stdout;
 	Diag d = diag_make(o.o.model);
+	d.quiet_notes = o.o.quiet;
 	VerifyResult r;
 	if (verify_case(&o, &r, &d) == 0) {
 		printf("PASS: max abs err %.3g, max rel err %.3g; C and interpreter bit-identical\n",

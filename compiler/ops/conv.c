@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "axrt.h"
+#include "gemm.h"
 #include "window.h"
 
 int
@@ -272,6 +273,61 @@ conv_infer(Node *n, Diag *d)
 	return window_check_size(n, d, n->out[0]);
 }
 
+/* Blocking of convgemm_f32: kc rows of the im2col matrix (K split into
+ * equal blocks of at most CONV_KC) by nc output positions (at most
+ * CONV_NC, a multiple of AXRT_GEMM_NR), halved while the scratch
+ * (kc * nc floats) exceeds the larger of the conv's input and output. */
+#define CONV_KC 256
+#define CONV_NC 256
+static void
+conv_blocking(const axrt_conv_params *p, axrt_convgemm_params *q)
+{
+	int64_t nr = AXRT_GEMM_NR, ksz = (int64_t)p->k[0] * p->k[1] * p->k[2];
+	int64_t kk = p->c / p->group * ksz, npos = (int64_t)p->out[0] * p->out[1] * p->out[2];
+	int64_t nkb = (kk + CONV_KC - 1) / CONV_KC, nc = npos < CONV_NC ? npos : CONV_NC;
+	int64_t isz = (int64_t)p->c * p->in[0] * p->in[1] * p->in[2], osz = (int64_t)p->m * npos;
+	int64_t cap = isz > osz ? isz : osz;
+
+	q->kc = (int32_t)((kk + nkb - 1) / nkb);
+	nc = (nc + nr - 1) / nr * nr;
+	while (nc > nr && q->kc * nc > cap)
+		nc = (nc / 2 + nr - 1) / nr * nr;
+	q->nc = (int32_t)nc;
+}
+
+/* A Conv with constant weights as convgemm_f32: the weights packed for
+ * the blocked GEMM, one matrix (m/group x c/group*k...) per group. */
+static int
+conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
+{
+	axrt_convgemm_params q;
+	const Tensor *w = n->in[1];
+	int64_t mg = p->m / p->group, kk = p->c / p->group * (int64_t)p->k[0] * p->k[1] * p->k[2];
+	int in[3], out[1];
+
+	memset(&q, 0, sizeof q);
+	q.n = p->n;
+	q.c = p->c;
+	q.m = p->m;
+	q.group = p->group;
+	memcpy(q.in, p->in, sizeof q.in);
+	memcpy(q.out, p->out, sizeof q.out);
+	memcpy(q.k, p->k, sizeof q.k);
+	memcpy(q.stride, p->stride, sizeof q.stride);
+	memcpy(q.dil, p->dil, sizeof q.dil);
+	memcpy(q.pad, p->pad, sizeof q.pad);
+	q.act = p->act;
+	q.act_alpha = p->act_alpha;
+	q.act_beta = p->act_beta;
+	conv_blocking(p, &q);
+	in[0] = lower_buf(l, n->in[0]);
+	in[1] = gemm_pack_a(l, arena_printf(l->a, "%s_packed", w->name), w->init, p->group, mg, kk);
+	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
+	out[0] = lower_buf(l, n->out[0]);
+	lower_step(l, n, K_convgemm_f32, &q, 3, in, 1, out, (size_t)q.kc * q.nc * sizeof(float));
+	return 0;
+}
+
 int
 conv_lower(Node *n, Lower *l)
 {
@@ -296,6 +352,8 @@ conv_lower(Node *n, Lower *l)
 	p.act = n->act;
 	p.act_alpha = n->act_alpha;
 	p.act_beta = n->act_beta;
+	if (n->op == OP_CONV && n->in[1]->init)
+		return conv_lower_gemm(n, l, &p);
 	in[0] = lower_buf(l, n->in[0]);
 	in[1] = lower_buf(l, n->in[1]);
 	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;

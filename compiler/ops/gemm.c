@@ -4,7 +4,31 @@
 #include <string.h>
 
 #include "axrt.h"
-#include "ops.h"
+#include "gemm.h"
+
+int64_t
+gemm_packed_size(int64_t rows, int64_t cols)
+{
+	return (rows + AXRT_GEMM_MR - 1) / AXRT_GEMM_MR * AXRT_GEMM_MR * cols;
+}
+
+int
+gemm_pack_a(Lower *l, const char *name, const float *w, int64_t ngroup, int64_t rows,
+	int64_t cols)
+{
+	int64_t per = gemm_packed_size(rows, cols), mr = AXRT_GEMM_MR;
+	size_t nbytes = (size_t)(ngroup * per) * sizeof(float);
+	float *v = arena_alloc(l->a, nbytes + 1);   /* zeroed: the padding rows */
+
+	for (int64_t g = 0; g < ngroup; g++) {
+		const float *wg = w + g * rows * cols;
+		float *vg = v + g * per;
+		for (int64_t i = 0; i < rows; i++)   /* row i: panel i / MR, lane i % MR */
+			for (int64_t k = 0; k < cols; k++)
+				vg[((i / mr) * cols + k) * mr + i % mr] = wg[i * cols + k];
+	}
+	return lower_const(l, name, DT_F32, nbytes, v);
+}
 
 /* A step with exactly nin/nout kernel operands: the node's tensors in
  * order, -1 for absent or missing optional ones. */

@@ -87,6 +87,14 @@ op_static_input(const Node *n, int i)
 		return i == 2;
 	case OP_NONZERO: case OP_UNIQUE: case OP_NONMAXSUPPRESSION:
 		return 1;   /* the output size depends on the values */
+	case OP_HANNWINDOW: case OP_HAMMINGWINDOW: case OP_BLACKMANWINDOW:
+		return i == 0;                 /* size */
+	case OP_MELWEIGHTMATRIX:
+		return i == 0 || i == 1;       /* num_mel_bins, dft_length */
+	case OP_DFT:
+		return i == 1 || i == 2;       /* dft_length, axis (opset 20) */
+	case OP_STFT:
+		return i == 1 || i == 3;       /* frame_step, frame_length */
 	default:
 		return 0;
 	}

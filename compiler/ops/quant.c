@@ -122,9 +122,12 @@ qlin_layout(Node *n, Diag *d, QAxis *q)
 	if (s->dim[0] != x->dim[ax])
 		return diag_node(d, n, "scale '%s' has %lld values but axis %d of '%s' has %lld",
 			s->name, (long long)s->dim[0], ax, x->name, (long long)x->dim[ax]);
+	q->chan = x->dim[ax];
 	q->inner = 1;
-	for (int i = 0; i < x->rank; i++)
-		*(i < ax ? &q->outer : i > ax ? &q->inner : &q->chan) *= x->dim[i];
+	for (int i = 0; i < ax; i++)
+		q->outer *= x->dim[i];
+	for (int i = ax + 1; i < x->rank; i++)
+		q->inner *= x->dim[i];
 	q->per = 1;
 	return 0;
 }

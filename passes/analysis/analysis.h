@@ -138,6 +138,7 @@ enum {
 	SK_OQUANT,             /* Q  output to k bits */
 	NSK
 };
+#define SENS_KINDS_NONE (1u << 31)   /* a kinds mask selecting none */
 #define SENS_MAXLEVEL 16
 #define SENS_MAXREP 16
 
@@ -164,11 +165,13 @@ typedef struct SensLayer {
 	int out;               /* output buffer (float32) */
 	int64_t outn;          /* its floats per sample */
 	int64_t nch, inner;    /* channels (dim 1) and floats per channel */
-	int wbuf;              /* weight constant (root id), or -1 */
-	int64_t wn;            /* its floats */
-	int wcols;             /* channel layout of the weights: 0 = one contiguous
-	                        * block per channel ([m][...]); 1 = column c of a
-	                        * [k][m] matrix (Gemm/MatMul B) */
+	int wstep;             /* the step reading the weights */
+	int wbuf;              /* its weight constant (root id), or -1 */
+	const float *w0;       /* the weights in ONNX layout (node->in[1], BN folded) */
+	int64_t wn;            /* their count */
+	int wcols;             /* channel layout of w0: 0 = one contiguous block per
+	                        * channel ([m][...]); 1 = column c of a [k][m]
+	                        * matrix (Gemm/MatMul B); -1 unknown */
 	float out_amax;        /* max |Y| over D: the calibrated clip for output_quant */
 	double *psum, *pabs, *pzero, *pmax; /* capture: per sample (x nch) */
 	Point pt[NSK][SENS_MAXLEVEL]; int npt[NSK];
@@ -192,12 +195,16 @@ typedef struct SensKind {
 	int more_is_worse;     /* error grows with the level (bits: fewer is worse) */
 } SensKind;
 extern const SensKind sens_kinds[NSK];
+/* Parses "output_noise,weight_quant" (or "none") into a kinds mask; -1 on
+ * an unknown name. */
+int sens_parse_kinds(const char *s, unsigned *mask);
 
 typedef struct SensOpts {
 	uint64_t seed;
 	int repeats;           /* seeds for random kinds (>= 1, default 3) */
 	double eps;            /* tolerated drop, fraction (0.005 = 0.5 points) */
 	int all_layers;        /* every node, not just Conv/Gemm/MatMul */
+	unsigned kinds;        /* bit k: sweep kind SK_k (0: all; SENS_KINDS_NONE) */
 	int filters;           /* 0 none, 1 cheap scores, 2 also measured drops */
 	int nthreads;          /* 0: all cores */
 	size_t budget;         /* snapshot bytes (0: default 1 GiB) */
@@ -228,6 +235,12 @@ double sens_layer_work(const Sens *s, const SensLayer *L);
 void sens_rank(Sens *s);
 /* Per-tensor quantization of the n weights w to k bits (APPROX §3), into q. */
 void sens_quant_weights(const float *w, float *q, int64_t n, int k);
+/* The kernel constant for L's weights w (ONNX layout, L->wn floats): the
+ * node is lowered again with w in place of its weights (the families pack
+ * and transpose as they like) and the constant of the weight step is copied
+ * into dst (p->buf[L->wbuf].size bytes). Returns 0, or -1 if that lowering
+ * does not give the same step shape. */
+int sens_pack_weights(const Program *p, const SensLayer *L, const float *w, void *dst);
 
 /* ---- sens_filter.c: filter significance ---- */
 /* Cheap scores of every channel of L, and with measure the E4 drops. */

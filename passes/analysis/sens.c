@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "axrt.h"
 #include "ops.h"
 
 static uint64_t
@@ -26,27 +25,85 @@ is_compute(const Node *n)
 	return n->op == OP_CONV || n->op == OP_CONVTRANSPOSE || n->op == OP_GEMM || n->op == OP_MATMUL;
 }
 
-/* The weight constant of a compute step (in[1], float32), with its channel
- * layout; -1 when the weights are not a constant. */
+int
+sens_pack_weights(const Program *p, const SensLayer *L, const float *w, void *dst)
+{
+	Node *n = (Node *)L->node;
+	Tensor *t = n->in[1];
+	int saved[2 * NODE_MAXIO], k = 0, rc = -1;
+	for (int i = 0; i < n->nin; i++)     /* lowering renumbers Tensor.buf: keep ours */
+		saved[k++] = n->in[i] ? n->in[i]->buf : 0;
+	for (int i = 0; i < n->nout; i++)
+		saved[k++] = n->out[i] ? n->out[i]->buf : 0;
+	void *init = t->init;
+	Diag d = diag_capture();
+	t->init = (void *)w;
+	Program *q = prog_lower_node(p->g, n, &d);
+	t->init = init;
+	int r = L->wstep - L->first;
+	if (q && r < q->nstep && q->step[r].k == p->step[L->wstep].k && q->step[r].nin >= 2 &&
+	    q->step[r].in[1] >= 0) {
+		const Buf *b = &q->buf[buf_root(q, q->step[r].in[1], NULL)];
+		if (b->kind == BUF_CONST && b->size == p->buf[L->wbuf].size && b->data) {
+			memcpy(dst, b->data, b->size);
+			rc = 0;
+		}
+	}
+	prog_free(q);
+	for (int i = 0; i < n->nin; i++)
+		if (n->in[i])
+			n->in[i]->buf = saved[i];
+	for (int i = 0; i < n->nout; i++)
+		if (n->out[i])
+			n->out[i]->buf = saved[n->nin + i];
+	return rc;
+}
+
+/* Channel layout of the ONNX-layout weights (see SensLayer.wcols). */
+static int
+weight_cols(const Node *n)
+{
+	if (n->op == OP_CONV)
+		return 0;                     /* [m][c/group][k...] */
+	if (n->op == OP_GEMM)
+		return attr_i(n, "transB", 0) ? 0 : 1;
+	if (n->op == OP_MATMUL && n->in[1]->rank == 2)
+		return 1;                     /* B [k][n] */
+	return -1;
+}
+
+/* The weights of a compute layer: node input 1, a float32 constant, read
+ * by one of its steps as a constant (possibly packed or transposed by the
+ * lowering); usable when lowering the node again reproduces that constant
+ * bit for bit. Otherwise the weight kinds are skipped (wbuf -1). */
 static void
 layer_weights(const Program *p, SensLayer *L)
 {
-	const Step *st = &p->step[L->first];
+	const Tensor *t = L->node->nin > 1 ? L->node->in[1] : NULL;
 	L->wbuf = -1;
 	L->wcols = -1;
-	if (!is_compute(L->node) || st->nin < 2 || st->in[1] < 0)
+	if (!is_compute(L->node) || !t || !t->init || t->dtype != DT_F32)
 		return;
-	int r = buf_root(p, st->in[1], NULL);
-	if (p->buf[r].kind != BUF_CONST || p->buf[r].dtype != DT_F32 || r != st->in[1])
+	for (int s = L->first; s <= L->last && L->wbuf < 0; s++) {
+		const Step *st = &p->step[s];
+		if (st->nin < 2 || st->in[1] < 0)
+			continue;
+		int r = buf_root(p, st->in[1], NULL);
+		if (p->buf[r].kind == BUF_CONST && p->buf[r].dtype == DT_F32) {
+			L->wstep = s;
+			L->wbuf = r;
+		}
+	}
+	if (L->wbuf < 0)
 		return;
-	L->wbuf = r;
-	L->wn = (int64_t)(p->buf[r].size / sizeof(float));
-	if (st->k == K_conv_f32)
-		L->wcols = 0;                 /* [m][c/group][k...] */
-	else if (st->k == K_gemm_f32)
-		L->wcols = ((const axrt_gemm_params *)st->params)->trans_b ? 0 : 1;
-	else if (st->k == K_matmul_f32 && L->node->in[1]->rank == 2)
-		L->wcols = 1;                 /* B [k][n] */
+	L->w0 = t->init;
+	L->wn = tensor_numel(t);
+	void *chk = xmalloc(p->buf[L->wbuf].size + 1);
+	if (sens_pack_weights(p, L, L->w0, chk) < 0 ||
+	    memcmp(chk, p->buf[L->wbuf].data, p->buf[L->wbuf].size) != 0)
+		L->wbuf = -1;
+	free(chk);
+	L->wcols = weight_cols(L->node);
 }
 
 /* Channels = dim 1 of the output (dim 0 for rank 1). */

@@ -79,7 +79,7 @@ sens_filters(Sens *s, SensLayer *L, int measure, Progress *pg)
 {
 	if (!has_filters(L))
 		return 0;
-	const float *w = s->set.p->buf[L->wbuf].data;
+	const float *w = L->w0;
 	L->filt = xmalloc((size_t)L->nch * sizeof *L->filt);
 	memset(L->filt, 0, (size_t)L->nch * sizeof *L->filt);
 	double step = sens_filter_work(s, L) / (2.0 * (double)L->nch);

@@ -140,6 +140,13 @@ flip_weights(const Sens *s, const SensLayer *L, int kind, int level, int rep, co
 }
 
 /* ---- running the points ---- */
+/* kind k is selected and applies to L */
+static int
+wanted(const Sens *s, const SensLayer *L, int k)
+{
+	return (s->o.kinds == 0 || (s->o.kinds >> k) & 1u) && (!sens_kinds[k].weights || L->wbuf >= 0);
+}
+
 static double
 trial_work(const Sens *s, int first)
 {
@@ -178,21 +185,33 @@ run_out(Sens *s, const SensLayer *L, void (*fn)(const Perturb *, float *, int64_
 	return sens_trial(&s->set, &t, sc);
 }
 
-/* One weight-side trial with w replacing the layer's weights; a copy equal
- * to the exact weights bit for bit is the exact model (no run needed). */
+/* One weight-side trial: w (ONNX layout) packed into the kernel's constant. */
 static int
-run_w(Sens *s, const SensLayer *L, const void **cst, const float *w, Score *sc)
+run_packed(Sens *s, const SensLayer *L, const void **cst, const float *w, Score *sc)
 {
-	const float *w0 = s->set.p->buf[L->wbuf].data;
-	if (!memcmp(w, w0, (size_t)L->wn * sizeof *w)) {
-		*sc = s->set.base;
-		return 0;
-	}
-	cst[L->wbuf] = w;
+	const Program *p = s->set.p;
+	void *packed = xmalloc(p->buf[L->wbuf].size + 1);
+	if (sens_pack_weights(p, L, w, packed) < 0)
+		die("layer '%s': the weights no longer lower to the same step", L->node->name);
+	cst[L->wbuf] = packed;
 	Trial t = {L->first, cst, {-1, -1, NULL, NULL}};
 	int rc = sens_trial(&s->set, &t, sc);
 	cst[L->wbuf] = NULL;
+	free(packed);
 	return rc;
+}
+
+/* One weight-side trial with the ONNX-layout weights w (packed into the
+ * kernel's constant first); weights equal to the exact ones bit for bit are
+ * the exact model (no run needed). */
+static int
+run_w(Sens *s, const SensLayer *L, const void **cst, const float *w, Score *sc)
+{
+	if (!memcmp(w, L->w0, (size_t)L->wn * sizeof *w)) {
+		*sc = s->set.base;
+		return 0;
+	}
+	return run_packed(s, L, cst, w, sc);
 }
 
 static int
@@ -241,9 +260,9 @@ static int
 sweep_wquant(Sens *s, SensLayer *L, const void **cst, float *w, Progress *pg)
 {
 	const SensKind *k = &sens_kinds[SK_WQUANT];
-	const float *w0 = s->set.p->buf[L->wbuf].data;
+	const float *w0 = L->w0;
 	sens_quant_weights(w0, w, L->wn, 32);
-	if (run_w(s, L, cst, w, &L->zero[SK_WQUANT]) != 0)
+	if (run_packed(s, L, cst, w, &L->zero[SK_WQUANT]) != 0)
 		return -1;
 	L->has_zero[SK_WQUANT] = 1;
 	for (int l = 0; l < k->nlevel; l++) {
@@ -262,18 +281,16 @@ static int
 sweep_flip(Sens *s, SensLayer *L, int kind, const void **cst, float *w, Progress *pg)
 {
 	const SensKind *k = &sens_kinds[kind];
-	const float *w0 = s->set.p->buf[L->wbuf].data;
+	const float *w0 = L->w0;
 	Score sc[SENS_MAXREP];
-	if (kind == SK_FLIP8) {   /* BER 0, once: the exact weights through the trial path */
-		memcpy(w, w0, (size_t)L->wn * sizeof *w);
-		cst[L->wbuf] = w;
-		Trial t = {L->first, cst, {-1, -1, NULL, NULL}};
-		int rc = sens_trial(&s->set, &t, &L->zero[kind]);
-		cst[L->wbuf] = NULL;
-		if (rc != 0)
+	int z0 = SK_FLIP8;
+	while (z0 < kind && !wanted(s, L, z0))
+		z0++;
+	if (kind == z0) {   /* BER 0, once: the exact weights through the trial path */
+		if (run_packed(s, L, cst, w0, &L->zero[kind]) != 0)
 			return -1;
 	} else {
-		L->zero[kind] = L->zero[SK_FLIP8];
+		L->zero[kind] = L->zero[z0];
 	}
 	L->has_zero[kind] = 1;
 	for (int l = 0; l < k->nlevel; l++) {
@@ -289,13 +306,35 @@ sweep_flip(Sens *s, SensLayer *L, int kind, const void **cst, float *w, Progress
 	return 0;
 }
 
+int
+sens_parse_kinds(const char *s, unsigned *mask)
+{
+	*mask = 0;
+	if (!strcmp(s, "none")) {
+		*mask = SENS_KINDS_NONE;
+		return 0;
+	}
+	while (*s) {
+		const char *c = strchr(s, ',');
+		size_t len = c ? (size_t)(c - s) : strlen(s);
+		int k = 0;
+		while (k < NSK && !(strlen(sens_kinds[k].name) == len && !strncmp(s, sens_kinds[k].name, len)))
+			k++;
+		if (k == NSK)
+			return -1;
+		*mask |= 1u << k;
+		s += len + (c ? 1 : 0);
+	}
+	return *mask ? 0 : -1;
+}
+
 /* Work units (fractions of a full pass) the sweep of L will take. */
 double
 sens_layer_work(const Sens *s, const SensLayer *L)
 {
 	double w = 0;
 	for (int k = 0; k < NSK; k++) {
-		if (sens_kinds[k].weights && L->wbuf < 0)
+		if (!wanted(s, L, k))
 			continue;
 		int n = sens_kinds[k].nlevel * (sens_kinds[k].random ? s->o.repeats : 1);
 		w += n * trial_work(s, sens_kinds[k].weights ? L->first : L->last + 1);
@@ -306,16 +345,18 @@ sens_layer_work(const Sens *s, const SensLayer *L)
 int
 sens_sweep_layer(Sens *s, SensLayer *L, Progress *pg)
 {
-	if (sweep_noise(s, L, pg) < 0 || sweep_oquant(s, L, pg) < 0)
+	if ((wanted(s, L, SK_NOISE) && sweep_noise(s, L, pg) < 0) ||
+	    (wanted(s, L, SK_OQUANT) && sweep_oquant(s, L, pg) < 0))
 		return -1;
 	if (L->wbuf < 0)
 		return 0;
 	const void **cst = xmalloc((size_t)s->set.p->nbuf * sizeof *cst);
 	float *w = xmalloc((size_t)L->wn * sizeof *w + 1);
 	memset(cst, 0, (size_t)s->set.p->nbuf * sizeof *cst);
-	int rc = sweep_wquant(s, L, cst, w, pg);
+	int rc = wanted(s, L, SK_WQUANT) ? sweep_wquant(s, L, cst, w, pg) : 0;
 	for (int k = SK_FLIP8; k <= SK_FLIP16P && rc == 0; k++)
-		rc = sweep_flip(s, L, k, cst, w, pg);
+		if (wanted(s, L, k))
+			rc = sweep_flip(s, L, k, cst, w, pg);
 	free(w);
 	free(cst);
 	return rc;

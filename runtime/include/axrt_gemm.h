@@ -43,6 +43,34 @@
  * pivoting in float). Scratch: n*n floats. */
 #define AXRT_DET_PARAMS(F, A) F(int32_t, nbatch) F(int32_t, n)
 
+/* The blocked float GEMM behind convgemm_f32 and gemm_packed_f32 computes
+ * C = act(bias + A B) in register tiles of AXRT_GEMM_MR rows of A by
+ * AXRT_GEMM_NR columns of B. A is a constant packed at compile time into
+ * panels of MR rows: panel q holds, for each k in order, the MR values
+ * A[q*MR + r][k] (r < MR; rows past the end are 0), so a matrix of m rows
+ * and kk columns takes ceil(m/MR)*MR*kk floats. B is packed at run time,
+ * kc rows by nc columns at a time, into the kernel's scratch.
+ * ORDER GEMM_PACK: compiler/ops/gemm.c (gemm_pack_a) writes this layout. */
+#define AXRT_GEMM_MR 6
+#define AXRT_GEMM_NR 16
+
+/* convgemm: the Conv of axrt_conv.h (same fields and meaning) computed as a
+ * GEMM: per image and group, Y (m/group x positions) = W (m/group x K)
+ * times the im2col matrix of x (K x positions), K = c/group * k0*k1*k2.
+ *   in[0] x: n x c x in[...], in[1] W packed as above, group after group
+ *   (each ceil((m/group)/MR)*MR*K floats), in[2] bias (m) or NULL,
+ *   out[0] y: n x m x out[...].
+ * The im2col matrix is built in blocks of kc rows by nc columns (nc a
+ * multiple of AXRT_GEMM_NR, kc <= K, both >= 1); a 1x1 kernel with stride
+ * 1 and no padding reads x directly. Scratch: kc*nc floats.
+ * Sums run over k in order, starting from the bias, as conv_f32 does. */
+#define AXRT_CONVGEMM_PARAMS(F, A) \
+	F(int32_t, n) F(int32_t, c) F(int32_t, m) F(int32_t, group) \
+	A(int32_t, in, 3) A(int32_t, out, 3) A(int32_t, k, 3) \
+	A(int32_t, stride, 3) A(int32_t, dil, 3) A(int32_t, pad, 3) \
+	F(int32_t, kc) F(int32_t, nc) \
+	F(int32_t, act) F(float, act_alpha) F(float, act_beta)
+
 #define AXRT_P(name, LIST) AXRT_DEFINE_PARAMS(name, LIST)
 #define AXRT_K(kname, pname) AXRT_KERNEL_PROTO(kname, pname);
 #include "axrt_gemm.def"

@@ -13,11 +13,12 @@
  *   y[k] = sum_j x[j] exp(-2 pi i j k / nfft)              (inverse 0)
  *   y[k] = 1/nfft sum_j x[j] exp(+2 pi i j k / nfft)       (inverse 1)
  * for k < nbins <= nfft (onesided: nbins = nfft / 2 + 1). Twiddles come
- * from the exact index j k mod nfft; sums accumulate in float.
- * Scratch: AXRT_DFT_SCRATCH(nfft) bytes (the twiddle table). */
+ * from the exact index j k mod nfft; twiddles and sums are double (bins
+ * that cancel to zero would miss the reference by more than 1e-5 in float).
+ * Scratch: AXRT_DFT_SCRATCH(nfft) bytes (the twiddle table, 8-byte aligned). */
 #define AXRT_DFT_PARAMS(F, A) F(int32_t, outer) F(int32_t, len) F(int32_t, inner) \
 	F(int32_t, comps) F(int32_t, nfft) F(int32_t, nbins) F(int32_t, inverse)
-#define AXRT_DFT_SCRATCH(nfft) ((size_t)(nfft) * 2u * sizeof(float))
+#define AXRT_DFT_SCRATCH(nfft) ((size_t)(nfft) * 2u * sizeof(double))
 
 /* stft: in[0] x is batch x siglen x comps floats; in[1] (frame_step) and
  * in[3] (frame_length) are not read; in[2] the window, flen floats, or NULL

@@ -227,3 +227,312 @@ AXRT_KERNEL_PROTO(det_f32, det)
 	}
 	return AXRT_OK;
 }
+
+/* ---- the blocked float GEMM: convgemm_f32 ----
+ * C = act(bias + A B) with A packed at compile time (axrt_gemm.h) and B
+ * packed here into the scratch, kc rows by nc columns at a time, as
+ * strips of GEMM_NR columns: strip s of a block of kb rows starts at
+ * s * kb * GEMM_NR, its row kk at kk * GEMM_NR. Loops, outer to inner:
+ * column blocks (nc), k blocks (kc; the packed B block stays in L2),
+ * blocks of GEMM_MC rows of A, strips, panels of A. The innermost call,
+ * gemm_micro, keeps a GEMM_MR x GEMM_NR tile of C in registers. */
+#if AXRT_GEMM_MR != 6 || AXRT_GEMM_NR != 16
+#error "gemm_micro is written for 6 x 16 tiles"
+#endif
+#define GEMM_MR AXRT_GEMM_MR
+#define GEMM_NR AXRT_GEMM_NR
+#define GEMM_MC 120   /* rows of A per block (a multiple of GEMM_MR) */
+
+/* One GEMM: C is m x n, A m x k (packed), B k x n, read either as the
+ * im2col matrix of one image and group (cp set) or as B[k][j] =
+ * x[k * b_rs + j] (cp NULL). */
+typedef struct gemm_job {
+	int32_t m, n, k;
+	const float *a;             /* packed A */
+	const float *bias;          /* m values, or NULL */
+	float *c;                   /* C[i][j] at c[i * c_rs + j] */
+	ptrdiff_t c_rs;
+	int32_t kc, nc;             /* block of B packed at a time */
+	int32_t act;
+	float alpha, beta;          /* the activation's parameters */
+	const axrt_convgemm_params *cp;
+	const float *x;
+	ptrdiff_t b_rs;
+} gemm_job;
+
+#if defined(__GNUC__) && (defined(__AVX__) || defined(__SSE2__) || defined(__ARM_NEON))
+/* The SIMD path: GNU C vectors of GEMM_VW floats (not intrinsics; any
+ * gcc or clang target with these macros), twelve accumulators per pass
+ * over 2 * GEMM_VW columns of the tile. Loads and stores go through
+ * memcpy: no alignment is assumed. Each lane computes what the plain C
+ * path below computes: t += a * b, one multiply and one add per k. */
+#ifdef __AVX__
+#define GEMM_VW 8
+#else
+#define GEMM_VW 4
+#endif
+typedef float gemm_vec __attribute__((vector_size(GEMM_VW * 4)));
+#define GEMM_LD(v, p) memcpy(&(v), (p), sizeof(gemm_vec))
+#define GEMM_ST(p, v) memcpy((p), &(v), sizeof(gemm_vec))
+#define GEMM_ROW(i, c0, c1) \
+	GEMM_LD(c0, t + (i) * GEMM_NR); \
+	GEMM_LD(c1, t + (i) * GEMM_NR + GEMM_VW);
+#define GEMM_MAC(i, c0, c1) \
+	c0 += b0 * a[i]; \
+	c1 += b1 * a[i];
+#define GEMM_OUT(i, c0, c1) \
+	GEMM_ST(t + (i) * GEMM_NR, c0); \
+	GEMM_ST(t + (i) * GEMM_NR + GEMM_VW, c1);
+
+/* noinline: inlined into its caller, the tile competes for registers */
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_micro(int32_t kc, const float *restrict a0, const float *restrict b0p, float *restrict t0)
+{
+	for (int h = 0; h < GEMM_NR; h += 2 * GEMM_VW) {
+		const float *restrict a = a0, *restrict b = b0p + h;
+		float *restrict t = t0 + h;
+		gemm_vec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, b0, b1;
+		GEMM_ROW(0, c00, c01) GEMM_ROW(1, c10, c11) GEMM_ROW(2, c20, c21)
+		GEMM_ROW(3, c30, c31) GEMM_ROW(4, c40, c41) GEMM_ROW(5, c50, c51)
+		for (int32_t k = 0; k < kc; k++) {
+			GEMM_LD(b0, b);
+			GEMM_LD(b1, b + GEMM_VW);
+			GEMM_MAC(0, c00, c01) GEMM_MAC(1, c10, c11) GEMM_MAC(2, c20, c21)
+			GEMM_MAC(3, c30, c31) GEMM_MAC(4, c40, c41) GEMM_MAC(5, c50, c51)
+			a += GEMM_MR;
+			b += GEMM_NR;
+		}
+		GEMM_OUT(0, c00, c01) GEMM_OUT(1, c10, c11) GEMM_OUT(2, c20, c21)
+		GEMM_OUT(3, c30, c31) GEMM_OUT(4, c40, c41) GEMM_OUT(5, c50, c51)
+	}
+}
+#else
+/* t (GEMM_MR x GEMM_NR, row-major) += a (kc x GEMM_MR: a panel of A)
+ * times b (kc x GEMM_NR: a strip of B), in k order. */
+AXRT_PRIVATE void
+gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *restrict t)
+{
+	for (int32_t k = 0; k < kc; k++) {
+		for (int i = 0; i < GEMM_MR; i++) {
+			float av = a[i];
+			for (int j = 0; j < GEMM_NR; j++)
+				t[i * GEMM_NR + j] += av * b[j];
+		}
+		a += GEMM_MR;
+		b += GEMM_NR;
+	}
+}
+#endif
+
+/* Columns [col, col + len) of one row of a packed B block (kb rows; dst
+ * is the row in strip 0) = src[i * s], or zeros when src is NULL. */
+AXRT_PRIVATE void
+gemm_put(float *dst, int32_t kb, int32_t col, const float *src, int32_t s, int32_t len)
+{
+	float *d = dst + (ptrdiff_t)(col / GEMM_NR) * kb * GEMM_NR;
+	int32_t lane = col % GEMM_NR;
+
+	while (len > 0) {
+		int32_t seg = GEMM_NR - lane < len ? GEMM_NR - lane : len;
+		if (!src)
+			for (int32_t i = 0; i < seg; i++)
+				d[lane + i] = 0.0f;
+		else if (s == 1)
+			for (int32_t i = 0; i < seg; i++)
+				d[lane + i] = src[i];
+		else
+			for (int32_t i = 0; i < seg; i++)
+				d[lane + i] = src[(ptrdiff_t)i * s];
+		if (src)
+			src += (ptrdiff_t)seg * s;
+		len -= seg;
+		lane = 0;
+		d += (ptrdiff_t)kb * GEMM_NR;
+	}
+}
+
+/* Row (kd, kh, kw) of one input channel xc of the im2col matrix, columns
+ * (output positions) [j0, j0 + ncols), into row dst of a packed block. */
+AXRT_PRIVATE void
+gemm_im2col_row(const axrt_convgemm_params *p, const float *xc, int32_t kd, int32_t kh,
+		int32_t kw, int32_t j0, int32_t ncols, float *dst, int32_t kb)
+{
+	const int32_t *o = p->out, *in = p->in, *s = p->stride;
+	int32_t ow = j0 % o[2], oh = j0 / o[2] % o[1], od = j0 / o[2] / o[1];
+	int32_t off = kw * p->dil[2] - p->pad[2], lo, hi;
+
+	/* lo..hi: the ow whose input column ow * s + off is inside the row */
+	lo = off < 0 ? (-off + s[2] - 1) / s[2] : 0;
+	hi = in[2] - 1 - off < 0 ? 0 : (in[2] - 1 - off) / s[2] + 1;
+	for (int32_t jj = 0; jj < ncols; ) {
+		int32_t run = o[2] - ow < ncols - jj ? o[2] - ow : ncols - jj;
+		int32_t id = od * s[0] - p->pad[0] + kd * p->dil[0];
+		int32_t ih = oh * s[1] - p->pad[1] + kh * p->dil[1];
+		int32_t a = lo > ow ? lo : ow, b = hi < ow + run ? hi : ow + run;
+		if (id < 0 || id >= in[0] || ih < 0 || ih >= in[1] || a >= b) {
+			gemm_put(dst, kb, jj, NULL, 0, run);
+		} else {
+			const float *xr = xc + ((ptrdiff_t)id * in[1] + ih) * in[2];
+			gemm_put(dst, kb, jj, NULL, 0, a - ow);
+			gemm_put(dst, kb, jj + a - ow, xr + (ptrdiff_t)a * s[2] + off, s[2], b - a);
+			gemm_put(dst, kb, jj + b - ow, NULL, 0, ow + run - b);
+		}
+		jj += run;
+		ow = 0;
+		if (++oh == o[1]) {
+			oh = 0;
+			od++;
+		}
+	}
+}
+
+/* Packs rows [k0, k0 + kb) and columns [j0, j0 + ncols) of B into dst,
+ * padding the last strip with zero columns. */
+AXRT_PRIVATE void
+gemm_pack_b(const gemm_job *jb, int32_t k0, int32_t kb, int32_t j0, int32_t ncols, float *dst)
+{
+	const axrt_convgemm_params *p = jb->cp;
+	int32_t pad = (GEMM_NR - ncols % GEMM_NR) % GEMM_NR;
+
+	for (int32_t kk = 0; kk < kb; kk++) {
+		int32_t r = k0 + kk;
+		float *d = dst + (ptrdiff_t)kk * GEMM_NR;
+		if (!p) {
+			gemm_put(d, kb, 0, jb->x + r * jb->b_rs + j0, 1, ncols);
+		} else {
+			int32_t ksz = p->k[0] * p->k[1] * p->k[2], t = r % ksz;
+			ptrdiff_t isz = (ptrdiff_t)p->in[0] * p->in[1] * p->in[2];
+			gemm_im2col_row(p, jb->x + (r / ksz) * isz, t / (p->k[1] * p->k[2]),
+				t / p->k[2] % p->k[1], t % p->k[2], j0, ncols, d, kb);
+		}
+		gemm_put(d, kb, ncols, NULL, 0, pad);
+	}
+}
+
+/* The tile of C at rows i0.., columns j0.. (mr x nr valid) into t: the
+ * bias (or 0) on the first k block, else C's partial sums. */
+AXRT_PRIVATE void
+gemm_tile_load(const gemm_job *jb, int32_t i0, int32_t j0, int32_t mr, int32_t nr, int first,
+		float *t)
+{
+	for (int32_t r = 0; r < GEMM_MR; r++) {
+		float *tr = t + r * GEMM_NR;
+		const float *cr = jb->c + (i0 + r) * jb->c_rs + j0;
+		float v = first && jb->bias && r < mr ? jb->bias[i0 + r] : 0.0f;
+		if (first || r >= mr || nr < GEMM_NR)
+			for (int32_t j = 0; j < GEMM_NR; j++)
+				tr[j] = v;
+		if (!first && r < mr)
+			for (int32_t j = 0; j < nr; j++)
+				tr[j] = cr[j];
+	}
+}
+
+/* Stores the valid part of tile t, applying the activation when last. */
+AXRT_PRIVATE void
+gemm_tile_store(const gemm_job *jb, int32_t i0, int32_t j0, int32_t mr, int32_t nr, int last,
+		const float *t)
+{
+	for (int32_t r = 0; r < mr; r++) {
+		const float *tr = t + r * GEMM_NR;
+		float *cr = jb->c + (i0 + r) * jb->c_rs + j0;
+		if (last && jb->act != AXRT_ACT_NONE)
+			for (int32_t j = 0; j < nr; j++)
+				cr[j] = axrt_act_f32(jb->act, tr[j], jb->alpha, jb->beta);
+		else
+			for (int32_t j = 0; j < nr; j++)
+				cr[j] = tr[j];
+	}
+}
+
+/* Panels [q0, q1) of A times the packed block bp (kb rows from k0,
+ * columns from j0, ncols of them) into C. */
+AXRT_PRIVATE void
+gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bp, int32_t k0, int32_t kb,
+		int32_t j0, int32_t ncols)
+{
+	float t[GEMM_MR * GEMM_NR];
+	int first = k0 == 0, last = k0 + kb == jb->k;
+
+	for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
+		int32_t nr = ncols - s * GEMM_NR < GEMM_NR ? ncols - s * GEMM_NR : GEMM_NR;
+		const float *bs = bp + (ptrdiff_t)s * kb * GEMM_NR;
+		for (int32_t q = q0; q < q1; q++) {
+			int32_t i0 = q * GEMM_MR, mr = jb->m - i0 < GEMM_MR ? jb->m - i0 : GEMM_MR;
+			gemm_tile_load(jb, i0, j0 + s * GEMM_NR, mr, nr, first, t);
+			gemm_micro(kb, jb->a + ((ptrdiff_t)q * jb->k + k0) * GEMM_MR, bs, t);
+			gemm_tile_store(jb, i0, j0 + s * GEMM_NR, mr, nr, last, t);
+		}
+	}
+}
+
+/* Runs one GEMM; bp is the scratch (kc * nc floats). */
+AXRT_PRIVATE void
+gemm_run(const gemm_job *jb, float *bp)
+{
+	int32_t np = (jb->m + GEMM_MR - 1) / GEMM_MR;
+
+	for (int32_t j0 = 0; j0 < jb->n; j0 += jb->nc) {
+		int32_t ncols = jb->n - j0 < jb->nc ? jb->n - j0 : jb->nc;
+		for (int32_t k0 = 0; k0 < jb->k; k0 += jb->kc) {
+			int32_t kb = jb->k - k0 < jb->kc ? jb->k - k0 : jb->kc;
+			gemm_pack_b(jb, k0, kb, j0, ncols, bp);
+			for (int32_t q0 = 0; q0 < np; q0 += GEMM_MC / GEMM_MR)
+				gemm_block(jb, q0, np - q0 < GEMM_MC / GEMM_MR ? np : q0 + GEMM_MC / GEMM_MR,
+					bp, k0, kb, j0, ncols);
+		}
+	}
+}
+
+/* The ranges documented in axrt_gemm.h. */
+AXRT_PRIVATE int
+gemm_conv_check(const axrt_convgemm_params *p)
+{
+	if (p->n < 1 || p->c < 1 || p->m < 1 || p->group < 1
+	 || p->c % p->group != 0 || p->m % p->group != 0
+	 || p->kc < 1 || p->nc < GEMM_NR || p->nc % GEMM_NR != 0)
+		return AXRT_EINVAL;
+	for (int i = 0; i < 3; i++)
+		if (p->in[i] < 1 || p->out[i] < 1 || p->k[i] < 1 || p->stride[i] < 1 || p->dil[i] < 1)
+			return AXRT_EINVAL;
+	return AXRT_OK;
+}
+
+AXRT_KERNEL_PROTO(convgemm_f32, convgemm)
+{
+	const float *x = in[0], *w = in[1], *b = in[2];
+	int32_t cg, mg, direct = 1;
+	ptrdiff_t isz, osz, ksz;
+	gemm_job jb;
+
+	if (gemm_conv_check(p) != AXRT_OK || !scratch)
+		return AXRT_EINVAL;
+	for (int i = 0; i < 3; i++)
+		direct &= p->k[i] == 1 && p->stride[i] == 1 && p->pad[i] == 0;
+	cg = p->c / p->group;
+	mg = p->m / p->group;
+	isz = (ptrdiff_t)p->in[0] * p->in[1] * p->in[2];
+	osz = (ptrdiff_t)p->out[0] * p->out[1] * p->out[2];
+	ksz = (ptrdiff_t)p->k[0] * p->k[1] * p->k[2];
+	memset(&jb, 0, sizeof jb);
+	jb.m = mg;
+	jb.n = (int32_t)osz;
+	jb.k = (int32_t)(cg * ksz);
+	jb.c_rs = osz;
+	jb.kc = p->kc < jb.k ? p->kc : jb.k;
+	jb.nc = p->nc;
+	jb.act = p->act;
+	jb.alpha = p->act_alpha;
+	jb.beta = p->act_beta;
+	jb.cp = direct ? NULL : p;
+	jb.b_rs = isz;
+	for (int32_t img = 0; img < p->n; img++)
+		for (int32_t g = 0; g < p->group; g++) {
+			jb.a = w + (ptrdiff_t)g * ((mg + GEMM_MR - 1) / GEMM_MR * GEMM_MR) * jb.k;
+			jb.bias = b ? b + (ptrdiff_t)g * mg : NULL;
+			jb.c = (float *)out[0] + ((ptrdiff_t)img * p->m + (ptrdiff_t)g * mg) * osz;
+			jb.x = x + ((ptrdiff_t)img * p->c + (ptrdiff_t)g * cg) * isz;
+			gemm_run(&jb, scratch);
+		}
+	return AXRT_OK;
+}

@@ -8,31 +8,33 @@
 
 /* tw[2m], tw[2m + 1] = cos, sin of 2 pi m / nfft for m < nfft. */
 AXRT_PRIVATE void
-signal_twiddles(float *tw, int32_t nfft)
+signal_twiddles(double *tw, int32_t nfft)
 {
 	for (int32_t m = 0; m < nfft; m++) {
-		float a = (float)SIGNAL_2PI * (float)m / (float)nfft;
-		tw[2 * m] = cosf(a);
-		tw[2 * m + 1] = sinf(a);
+		double a = SIGNAL_2PI * m / nfft;
+		tw[2 * m] = cos(a);
+		tw[2 * m + 1] = sin(a);
 	}
 }
 
 /* One transform: n points of x (stride xs floats, comps per point) times
  * win (or 1), taken as nfft points (truncated or zero-padded); nbins
- * complex results to y (stride ys floats). j k mod nfft indexes tw. */
+ * complex results to y (stride ys floats). j k mod nfft indexes tw. Sums
+ * run in double: outputs that cancel to zero must come out within 1e-5 of
+ * it, and float sums of large inputs miss that. */
 AXRT_PRIVATE void
 signal_dft1(const float *x, size_t xs, int32_t comps, int32_t n, const float *win,
-	const float *tw, int32_t nfft, int32_t nbins, int32_t inverse, float *y, size_t ys)
+	const double *tw, int32_t nfft, int32_t nbins, int32_t inverse, float *y, size_t ys)
 {
 	int32_t use = n < nfft ? n : nfft;
 
 	for (int32_t k = 0; k < nbins; k++) {
-		float re = 0.0f, im = 0.0f;
+		double re = 0.0, im = 0.0;
 		int32_t m = 0;   /* j k mod nfft */
 		for (int32_t j = 0; j < use; j++) {
 			const float *xp = x + (size_t)j * xs;
-			float w = win ? win[j] : 1.0f, a = xp[0] * w, b = comps == 2 ? xp[1] * w : 0.0f;
-			float c = tw[2 * m], s = inverse ? tw[2 * m + 1] : -tw[2 * m + 1];
+			double w = win ? win[j] : 1.0, a = xp[0] * w, b = comps == 2 ? xp[1] * w : 0.0;
+			double c = tw[2 * m], s = inverse ? tw[2 * m + 1] : -tw[2 * m + 1];
 			re += a * c - b * s;
 			im += a * s + b * c;
 			m += k;
@@ -40,18 +42,19 @@ signal_dft1(const float *x, size_t xs, int32_t comps, int32_t n, const float *wi
 				m -= nfft;
 		}
 		if (inverse) {
-			re /= (float)nfft;
-			im /= (float)nfft;
+			re /= nfft;
+			im /= nfft;
 		}
-		y[(size_t)k * ys] = re;
-		y[(size_t)k * ys + 1] = im;
+		y[(size_t)k * ys] = (float)re;
+		y[(size_t)k * ys + 1] = (float)im;
 	}
 }
 
 AXRT_KERNEL_PROTO(dft_f32, dft)
 {
 	const float *x = in[0];
-	float *y = out[0], *tw = scratch;
+	float *y = out[0];
+	double *tw = scratch;
 
 	if (p->outer < 0 || p->len < 0 || p->inner < 0 || p->nfft < 1 || p->nbins < 0 ||
 	    p->nbins > p->nfft || (p->comps != 1 && p->comps != 2))
@@ -70,7 +73,8 @@ AXRT_KERNEL_PROTO(dft_f32, dft)
 AXRT_KERNEL_PROTO(stft_f32, stft)
 {
 	const float *x = in[0], *win = in[2];
-	float *y = out[0], *tw = scratch;
+	float *y = out[0];
+	double *tw = scratch;
 
 	if (p->batch < 0 || p->step < 1 || p->flen < 1 || p->frames < 0 || p->nbins < 0 ||
 	    p->nbins > p->flen || (p->comps != 1 && p->comps != 2) ||
