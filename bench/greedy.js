@@ -6,8 +6,10 @@
 // and takes the first gap big enough for it, else the end of the last of them.
 // Lifetimes are inclusive [first_step, last_step]; sizes are rounded up to 16 bytes,
 // TFLM's buffer alignment (and axcc's). It plans the same lowered program axcc does:
-// the arena buffers of N.report.json (kind "arena"; an alias resolves to its root,
-// whose lifetime the report already extends over the alias's, so it is not a buffer).
+// every activation buffer of N.report.json with its own lifetime: kind "arena", and
+// aliases of kind "shared" (memory axcc's planner shares in place or places inside a
+// Concat output, which TF Lite Micro does not) as buffers of their own; "view" aliases
+// (Reshape, Flatten...: no kernel runs for them) fold into the buffer they view.
 //
 //   node bench/greedy.js N.report.json      prints the baseline arena and axcc's
 'use strict';
@@ -21,8 +23,9 @@ function alignUp(n) {
 // arena buffers of a report: [{name, size, first, last}]
 function arenaBuffers(report) {
 	return report.buffers
-		.filter(b => b.kind === 'arena')
-		.map(b => ({ name: b.name, size: b.size, first: b.first_step, last: b.last_step }));
+		.filter(b => b.own_first_step !== undefined && b.own_first_step >= 0)
+		.map((b, i) => ({ name: `${i}:${b.name}`, size: b.size, first: b.own_first_step,
+			last: b.own_last_step }));
 }
 
 function live(a, b) {

@@ -684,6 +684,15 @@ START_TEST(test_cli_report_schema_and_svgs)
 	if (access("/usr/bin/python3", X_OK) == 0)   /* a real XML parser when there is one */
 		ck_assert_int_eq(sh("for f in %s/*.svg; do /usr/bin/python3 -c 'import sys, xml.dom.minidom as m; "
 			"m.parse(sys.argv[1])' $f || exit 1; done", dir), 0);
+	if (access("/usr/bin/chromium", X_OK) == 0) {   /* renders in a browser */
+		ck_assert_int_eq(sh("cd %s && timeout 120 /usr/bin/chromium --headless --no-sandbox "
+			"--disable-gpu --screenshot=shot.png --window-size=780,440 "
+			"file://%s/s.output_noise.svg >/dev/null 2>&1", dir, dir), 0);
+		snprintf(path, sizeof path, "%s/shot.png", dir);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_int_gt(st.st_size, 5000);
+	}
 	cJSON_Delete(r);
 	free(txt);
 	free(md);

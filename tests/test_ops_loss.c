@@ -116,7 +116,8 @@ START_TEST(test_loss_infer_shapes)
 	tg_attr_string(g, g->node[0], "reduction", "sum");
 	add_outputs(g, g->node[0], 2);
 	expect_shape_at(g, 0, DT_F32, 0, NULL);
-	expect_shape(g, DT_F32, 3, D(2, 4, 6));   /* log_prob: x's shape */
+	expect_shape_at(g, 1, DT_F32, 3, D(2, 4, 6));   /* log_prob: x's shape */
+	graph_free(g);
 }
 END_TEST
 
@@ -295,7 +296,13 @@ START_TEST(test_optimizer_infer_errors)
 	expect_error(g, "momentum_0", "mode 'heavy' is not one of standard, nesterov");
 	g = mkmom();
 	g->node[0]->in[3] = NULL;
-	expect_error(g, "momentum_0", "input 3 is missing");
+	expect_error(g, "momentum_0", "input 3 is missing");   /* below the minimum count */
+	g = mkopt("Adagrad", 3, 2, (const int64_t *const[]){D(1), D(2)});
+	g->node[0]->in[7] = NULL;                              /* H2, past the minimum */
+	expect_error(g, "adagrad_0", "input 7 is missing");
+	g = mkmom();
+	g->node[0]->out[0] = NULL;
+	expect_error(g, "momentum_0", "output 0 is missing");
 	g = mkmom();
 	g->node[0]->in[4]->dim[0] = 3;
 	expect_error(g, "momentum_0", "input 'x4' does not have the shape of 'x2'");
@@ -476,22 +483,18 @@ START_TEST(test_dft_infer_errors)
 }
 END_TEST
 
-/* A 4-point DFT along axis 1 of [1, 0, 0, 0] and [0, 1, 0, 0]: all ones,
- * and the powers of -i. */
+/* A 4-point DFT along axis 1 of the columns [1, 0, 0, 0] and
+ * [0, 1, 0, 0]: all ones, and the powers of -i. */
 START_TEST(test_dft_run)
 {
-	const float x[] = {1, 0, 0, 0, 0, 1, 0, 0};   /* 1x4x2x1: column 0 {1,0,0,0}, column 1 {0,1,0,0} */
-	const float want[] = {1, 0, 0, 0, 1, 0, 0, -1, 1, 0, -1, 0, 1, 0, 0, 1};
+	const float x[] = {1, 0, 0, 1, 0, 0, 0, 0};   /* 1x4x2x1: (j, col) at j * 2 + col */
+	const float want[] = {1, 0, 1, 0, 1, 0, 0, -1, 1, 0, -1, 0, 1, 0, 0, 1};
 	float y[16];
 	Graph *g = mkdft(4, D(1, 4, 2, 1), 0);
 
-	for (int k = 0; k < 4; k++) {   /* reorder x: element (j, col) at j * 2 + col */
-		(void)k;
-	}
-	run_ok(g, (const void *const[]){(const float[]){1, 0, 0, 1, 0, 0, 0, 0}}, (void *const[]){y});
+	run_ok(g, (const void *const[]){x}, (void *const[]){y});
 	for (int k = 0; k < 16; k++)
 		ck_assert_float_close(y[k], want[k], 1e-6);
-	(void)x;
 	graph_free(g);
 }
 END_TEST
@@ -500,13 +503,16 @@ static Graph *
 mkstft(int64_t siglen, int64_t comps, int64_t step, int64_t wlen, int64_t flen)
 {
 	Graph *g = mkn("STFT", flen > 0 ? 4 : 3, (int[]){3, 0, 1, 0},
-		(const int64_t *const[]){D(2, siglen, comps), NULL, &wlen, NULL});
-	g->opset = g->node[0]->opset = 17;
-	tg_const(g, g->node[0]->in[1], DT_I64, 0, NULL, &step);
+		(const int64_t *const[]){D(2, siglen, comps), NULL, wlen > 0 ? &wlen : D(1), NULL});
+	Node *n = g->node[0];
+	g->opset = n->opset = 17;
+	tg_const(g, n->in[1], DT_I64, 0, NULL, &step);
 	if (flen > 0)
-		tg_const(g, g->node[0]->in[3], DT_I64, 0, NULL, &flen);
-	if (wlen < 0)
-		g->node[0]->in[2] = NULL;
+		tg_const(g, n->in[3], DT_I64, 0, NULL, &flen);
+	if (wlen < 0) {   /* no window: drop x2 from the graph inputs too */
+		tg_const(g, n->in[2], DT_F32, 1, D(1), (const float[]){0});
+		n->in[2] = NULL;
+	}
 	return g;
 }
 
@@ -670,6 +676,12 @@ START_TEST(test_tfidf_infer_errors)
 	tg_attr_floats(g, g->node[0], "weights", 2, (const float[]){1, 2});
 	expect_error(g, "tfidfvectorizer_0", "weights has 2 values, expected one per n-gram (7)");
 	expect_error(mktfidf(3, D(1, 2, 6)), "tfidfvectorizer_0", "rank 3, expected 1 to 2");
+	g = mktfidf(1, D(12));
+	g->node[0]->out[0] = NULL;
+	expect_error(g, "tfidfvectorizer_0", "output 0 is missing");
+	g = mkgrid(4, D(1, 1, 2, 2), D(1, 1, 3, 2));
+	g->node[0]->in[0] = NULL;
+	expect_error(g, "gridsample_0", "input 0 is missing");
 	expect_error(mktfidf(2, D(1LL << 16, 1LL << 16)), "tfidfvectorizer_0", "more than 2^31 - 1 elements");
 }
 END_TEST

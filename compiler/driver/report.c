@@ -75,11 +75,34 @@ layers_json(const Graph *g, int64_t *tmacs, int64_t *tparams)
 	return arr;
 }
 
+/* Each buffer's own lifetime, as if nothing shared its memory: the steps
+ * that use it or a view of it (views have no step of their own). What a
+ * planner without in-place sharing or Concat placement works from. */
+static void
+own_lifetimes(const Program *p, int *first, int *last)
+{
+	for (int b = 0; b < p->nbuf; b++)
+		first[b] = last[b] = -1;
+	for (int s = 0; s < p->nstep; s++) {
+		const Step *st = &p->step[s];
+		for (int k = 0; k < st->nin + st->nout + 1; k++) {
+			int b = k < st->nin ? st->in[k] : k < st->nin + st->nout ? st->out[k - st->nin] : st->scratch;
+			for (; b >= 0; b = p->buf[b].kind == BUF_ALIAS && p->buf[b].view ? p->buf[b].alias : -1) {
+				if (first[b] < 0)
+					first[b] = s;
+				last[b] = s;
+			}
+		}
+	}
+}
+
 static cJSON *
 buffers_json(const Program *p)
 {
 	static const char *kinds[] = {"arena", "const", "input", "output", "alias"};
 	cJSON *arr = cJSON_CreateArray();
+	int *first = xmalloc((p->nbuf + 1) * sizeof *first), *last = xmalloc((p->nbuf + 1) * sizeof *last);
+	own_lifetimes(p, first, last);
 	for (int b = 0; b < p->nbuf; b++) {
 		const Buf *bf = &p->buf[b];
 		if (bf->kind == BUF_CONST)
@@ -95,10 +118,18 @@ buffers_json(const Program *p)
 			cJSON_AddNumberToObject(o, "first_step", p->buf[r].first);
 			cJSON_AddNumberToObject(o, "last_step", p->buf[r].last);
 		}
-		if (bf->kind == BUF_ALIAS)
+		if (bf->kind == BUF_ALIAS) {
 			cJSON_AddStringToObject(o, "alias_of", p->buf[r].name);
+			cJSON_AddStringToObject(o, "alias_kind", bf->view ? "view" : "shared");
+		}
+		if (bf->kind == BUF_ARENA || (bf->kind == BUF_ALIAS && !bf->view)) {
+			cJSON_AddNumberToObject(o, "own_first_step", first[b]);
+			cJSON_AddNumberToObject(o, "own_last_step", last[b]);
+		}
 		cJSON_AddItemToArray(arr, o);
 	}
+	free(first);
+	free(last);
 	return arr;
 }
 

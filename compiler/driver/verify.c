@@ -411,32 +411,77 @@ out_bytes(const Case *c, int i)
 	return c->p->buf[c->p->output[i]].size;
 }
 
+/* Every buffer the interpreter gets is followed by GUARD bytes of 0xCD that
+ * must survive the run: a kernel that writes past its buffer (a scratch or
+ * arena size planned too small) shows here, not as a wrong number later. */
+enum { GUARD = 64 };
+
+static void *
+guarded(Case *c, size_t n, int fill)
+{
+	unsigned char *p = arena_alloc(c->a, n + GUARD);
+	memset(p, fill, n);
+	memset(p + n, 0xCD, GUARD);
+	return p;
+}
+
+static int
+guard_ok(const void *p, size_t n)
+{
+	const unsigned char *g = (const unsigned char *)p + n;
+	for (int i = 0; i < GUARD; i++)
+		if (g[i] != 0xCD)
+			return 0;
+	return 1;
+}
+
 /* Output buffers start as 0xA5 bytes so that unwritten elements show. */
 static void **
 new_outputs(Case *c)
 {
 	void **v = arena_alloc(c->a, (size_t)(c->p->noutput + 1) * sizeof *v);
-	for (int i = 0; i < c->p->noutput; i++) {
-		v[i] = arena_alloc(c->a, out_bytes(c, i));
-		memset(v[i], 0xA5, out_bytes(c, i));
-	}
+	for (int i = 0; i < c->p->noutput; i++)
+		v[i] = guarded(c, out_bytes(c, i), 0xA5);
 	return v;
+}
+
+/* After a run: the guards are intact and the inputs unchanged. */
+static int
+interp_check(Case *c, const DataSet *s, const void **in, void *arena, size_t ab)
+{
+	if (!guard_ok(arena, ab))
+		return fail(c, VS_INTERP, "%sa kernel wrote past the end of the planned arena "
+			"(%zu bytes)", s->tag, c->p->arena_bytes);
+	for (int i = 0; i < c->p->noutput; i++)
+		if (!guard_ok(s->interp[i], out_bytes(c, i)))
+			return fail(c, VS_INTERP, "%sa kernel wrote past the end of output %d '%s'",
+				s->tag, i, c->g->output[i]->name);
+	for (int i = 0; i < s->nin; i++)
+		if (memcmp(in[i], s->in[i].init, tensor_bytes(&s->in[i])) ||
+				!guard_ok(in[i], tensor_bytes(&s->in[i])))
+			return fail(c, VS_INTERP, "%sa kernel wrote into input %d '%s'",
+				s->tag, i, c->g->input[i]->name);
+	return 0;
 }
 
 static int
 interp(Case *c)
 {
 	size_t ab = (c->p->arena_bytes + 15) / 16 * 16;
-	void *arena = arena_alloc(c->a, ab ? ab : 16);
+	void *arena = guarded(c, ab, 0);
 	for (int k = 0; k < c->nset; k++) {
 		DataSet *s = &c->set[k];
 		const void **in = arena_alloc(c->a, (size_t)(s->nin + 1) * sizeof *in);
-		for (int i = 0; i < s->nin; i++)
-			in[i] = s->in[i].init;
+		for (int i = 0; i < s->nin; i++) {
+			size_t nb = tensor_bytes(&s->in[i]);
+			in[i] = memcpy(guarded(c, nb, 0), s->in[i].init, nb);
+		}
 		s->interp = new_outputs(c);
 		int rc = prog_run(c->p, in, s->interp, arena);
 		if (rc != 0)
 			return fail(c, VS_INTERP, "%sa kernel returned status %d", s->tag, rc);
+		if (interp_check(c, s, in, arena, ab) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -277,8 +277,9 @@ conv_infer(Node *n, Diag *d)
  * equal blocks of at most CONV_KC) by nc output positions (at most
  * CONV_NC, a multiple of AXRT_GEMM_NR), halved while the scratch
  * (kc * nc floats) exceeds the larger of the conv's input and output. */
-#define CONV_KC 256
-#define CONV_NC 256
+#include <stdlib.h> /* TUNING-TEMP */
+#define CONV_KC (getenv("AXCC_KC") ? atoi(getenv("AXCC_KC")) : 256)
+#define CONV_NC (getenv("AXCC_NC") ? atoi(getenv("AXCC_NC")) : 256)
 static void
 conv_blocking(const axrt_conv_params *p, axrt_convgemm_params *q)
 {

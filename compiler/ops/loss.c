@@ -73,9 +73,11 @@ loss_infer_nll(Node *n, Diag *d)
 		return diag_node(d, n, "input '%s' has no classes (dim 1 is 0)", x->name);
 	if (tensor_numel(x) > INT32_MAX)
 		return diag_node(d, n, "input '%s' has more than 2^31 - 1 elements", x->name);
-	if (w && (check_dtype(n, d, w, loss_f32, 1) < 0 || w->rank != 1 || w->dim[0] != x->dim[1]))
-		return w->dtype != DT_F32 ? -1 : diag_node(d, n, "weight '%s' must hold one value per "
-			"class (%lld)", w->name, (long long)x->dim[1]);
+	if (w && check_dtype(n, d, w, loss_f32, 1) < 0)
+		return -1;
+	if (w && (w->rank != 1 || w->dim[0] != x->dim[1]))
+		return diag_node(d, n, "weight '%s' must hold one value per class (%lld)",
+			w->name, (long long)x->dim[1]);
 	if (n->op == OP_NLLLOSS && n->nout > 1 && n->out[1])
 		return diag_node(d, n, "has %d outputs, expected 1", n->nout);
 	if (red == AXRT_LOSS_NONE)
@@ -109,8 +111,10 @@ loss_infer_opt(Node *n, Diag *d)
 	if (n->nout != (g - 1) * k)
 		return diag_node(d, n, "has %d outputs, expected %d for %d tensor%s", n->nout,
 			(g - 1) * k, k, k > 1 ? "s" : "");
-	if (check_dtype(n, d, r, loss_f32, 1) < 0 || tensor_numel(r) != 1)
-		return r->dtype != DT_F32 ? -1 : diag_node(d, n, "learning rate '%s' must be a scalar", r->name);
+	if (check_dtype(n, d, r, loss_f32, 1) < 0)
+		return -1;
+	if (tensor_numel(r) != 1)
+		return diag_node(d, n, "learning rate '%s' must be a scalar", r->name);
 	if (t->dtype != DT_I64 || tensor_numel(t) != 1)
 		return diag_node(d, n, "update count '%s' must be an int64 scalar", t->name);
 	if (n->op == OP_MOMENTUM) {
@@ -144,9 +148,24 @@ loss_infer_opt(Node *n, Diag *d)
 	return 0;
 }
 
+/* Required inputs (below the op's minimum count) and the first output must
+ * be present: a model may name them "". */
+static int
+loss_check_present(Node *n, Diag *d)
+{
+	for (int i = 0; i < optab[n->op].min_in && i < n->nin; i++)
+		if (!n->in[i])
+			return diag_node(d, n, "input %d is missing", i);
+	if (n->nout < 1 || !n->out[0])
+		return diag_node(d, n, "output 0 is missing");
+	return 0;
+}
+
 int
 loss_infer(Node *n, Diag *d)
 {
+	if (n->op > OP_UNKNOWN && n->op < NOP && loss_check_present(n, d) < 0)
+		return -1;
 	switch (n->op) {
 	case OP_NLLLOSS:
 	case OP_SCELOSS: return loss_infer_nll(n, d);

@@ -129,6 +129,41 @@ pool_kernel(const Node *n)
 	return n->in[0]->dtype == DT_U8 ? K_maxpool_u8 : n->in[0]->dtype == DT_I8 ? K_maxpool_i8 : K_maxpool_f32;
 }
 
+/* How many elements before its input the output of a pooling step may
+ * start, so that writing output element o (the kernel writes them in order,
+ * plane by plane, each after reading its window) never overwrites an input
+ * element that a later output still reads; -1 if the output is larger than
+ * the input. Later planes read only their own, higher, input plane. */
+static int64_t
+pool_overlap_lead(const axrt_pool_params *p)
+{
+	int64_t isz = (int64_t)p->in[0] * p->in[1] * p->in[2];
+	int64_t osz = (int64_t)p->out[0] * p->out[1] * p->out[2], lead = 0, suff = isz;
+	if (osz > isz)
+		return -1;
+	for (int64_t o = osz - 1; o >= 0; o--) {
+		/* o writes at o - lead; later outputs read at suff or beyond */
+		if (o - suff + 1 > lead)
+			lead = o - suff + 1;
+		int64_t q[3] = {o / (p->out[1] * p->out[2]), o / p->out[2] % p->out[1], o % p->out[2]};
+		int64_t first = 0, stride = isz;
+		for (int d = 0; d < 3; d++) {
+			int64_t t = q[d] * p->stride[d] - p->pad[d];
+			if (t < 0)
+				t += (-t + p->dil[d] - 1) / p->dil[d] * p->dil[d];
+			stride /= p->in[d];
+			if (t >= p->in[d] || t > q[d] * p->stride[d] - p->pad[d] + (int64_t)(p->k[d] - 1) * p->dil[d]) {
+				first = isz;   /* the window reads nothing */
+				break;
+			}
+			first += t * stride;
+		}
+		if (first < suff)
+			suff = first;
+	}
+	return lead;
+}
+
 int
 pool_lower(Node *n, Lower *l)
 {
@@ -158,6 +193,11 @@ pool_lower(Node *n, Lower *l)
 	in = lower_buf(l, x);
 	out[0] = lower_buf(l, n->out[0]);
 	out[1] = n->nout > 1 ? lower_buf(l, n->out[1]) : -1;   /* max kernels read out[1] */
-	lower_step(l, n, pool_kernel(n), &p, 1, &in, 2, out, 0);
+	Step *st = lower_step(l, n, pool_kernel(n), &p, 1, &in, 2, out, 0);
+	int64_t lead = pool_overlap_lead(&p);
+	if (out[1] < 0 && lead >= 0 && x->dtype == n->out[0]->dtype) {
+		st->overlap = 0;
+		st->lead = (size_t)lead * dtype_size(x->dtype);
+	}
 	return 0;
 }

@@ -300,7 +300,7 @@ sig_tfidf_table(Node *n, Diag *d, int32_t *grams, int32_t *ngrams, int32_t *nout
 				"values into %d-grams", k, (long long)lo, np, k + 1);
 		for (int64_t o = lo; o < hi; o += k + 1, g++) {
 			if (g >= ni)
-				break;
+				continue;   /* counted for the message below */
 			if (idx[g] < 0 || idx[g] >= INT32_MAX)
 				return diag_node(d, n, "ngram_indexes[%d] = %lld is out of range", g,
 					(long long)idx[g]);
@@ -365,9 +365,24 @@ sig_infer_tfidf(Node *n, Diag *d)
 	return sig_check_size(n, d, n->out[0]);
 }
 
+/* Required inputs (below the op's minimum count) and the output must be
+ * present: a model may name them "". */
+static int
+sig_check_present(Node *n, Diag *d)
+{
+	for (int i = 0; i < optab[n->op].min_in && i < n->nin; i++)
+		if (!n->in[i])
+			return diag_node(d, n, "input %d is missing", i);
+	if (n->nout < 1 || !n->out[0])
+		return diag_node(d, n, "output 0 is missing");
+	return 0;
+}
+
 int
 signal_infer(Node *n, Diag *d)
 {
+	if (n->op > OP_UNKNOWN && n->op < NOP && sig_check_present(n, d) < 0)
+		return -1;
 	switch (n->op) {
 	case OP_DFT: return sig_infer_dft(n, d);
 	case OP_STFT: return sig_infer_stft(n, d);

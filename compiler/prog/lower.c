@@ -14,8 +14,8 @@ const KernelDef ktab[NKERNEL] = {
 #undef AXRT_K
 };
 
-static int
-new_buf(Program *p, BufKind kind, DType dt, size_t size, const char *name)
+int
+prog_add_buf(Program *p, BufKind kind, DType dt, size_t size, const char *name)
 {
 	if (p->nbuf == p->capbuf) {
 		int cap = p->capbuf ? p->capbuf * 2 : 64;
@@ -45,7 +45,7 @@ lower_buf(Lower *l, const Tensor *t)
 	Tensor *mt = (Tensor *)t;
 	if (mt->buf >= 0 && mt->buf < l->p->nbuf && l->p->buf[mt->buf].t == t)
 		return mt->buf;
-	int b = new_buf(l->p, t->init ? BUF_CONST : BUF_ARENA, t->dtype, tensor_bytes(t), t->name);
+	int b = prog_add_buf(l->p, t->init ? BUF_CONST : BUF_ARENA, t->dtype, tensor_bytes(t), t->name);
 	l->p->buf[b].t = t;
 	l->p->buf[b].data = t->init;
 	mt->buf = b;
@@ -55,7 +55,7 @@ lower_buf(Lower *l, const Tensor *t)
 int
 lower_const(Lower *l, const char *name, DType dt, size_t nbytes, const void *data)
 {
-	int b = new_buf(l->p, BUF_CONST, dt, nbytes, arena_strdup(l->a, name));
+	int b = prog_add_buf(l->p, BUF_CONST, dt, nbytes, arena_strdup(l->a, name));
 	l->p->buf[b].data = data;
 	return b;
 }
@@ -87,8 +87,9 @@ lower_step(Lower *l, const Node *n, KernelId k, const void *params,
 	s->node = n;
 	s->scratch = -1;
 	s->inplace = -1;
+	s->overlap = -1;
 	if (scratch_bytes) {
-		s->scratch = new_buf(p, BUF_ARENA, DT_U8, scratch_bytes,
+		s->scratch = prog_add_buf(p, BUF_ARENA, DT_U8, scratch_bytes,
 			arena_printf(p->arena, "%s_scratch", n ? n->name : "step"));
 		p->buf[s->scratch].scratch = 1;
 	}
@@ -127,9 +128,10 @@ lower_view(Lower *l, const Node *n, const Tensor *out, const Tensor *in)
 		lower_copy(l, n, ib, out->buf, tensor_bytes(out));   /* a graph output */
 		return 0;
 	}
-	int b = new_buf(p, BUF_ALIAS, out->dtype, tensor_bytes(out), out->name);
+	int b = prog_add_buf(p, BUF_ALIAS, out->dtype, tensor_bytes(out), out->name);
 	p->buf[b].t = out;
 	p->buf[b].alias = ib;
+	p->buf[b].view = 1;
 	((Tensor *)out)->buf = b;
 	return 0;
 }
@@ -190,7 +192,7 @@ lower_outputs_begin(Lower *l, Graph *g, int *needcopy)
 	for (int i = 0; i < g->noutput; i++) {
 		Tensor *t = g->output[i];
 		needcopy[i] = t->init || t->is_input || t->buf >= 0;
-		int b = new_buf(p, BUF_OUTPUT, t->dtype, tensor_bytes(t), t->name);
+		int b = prog_add_buf(p, BUF_OUTPUT, t->dtype, tensor_bytes(t), t->name);
 		p->buf[b].io = i;
 		p->output[i] = b;
 		if (!needcopy[i]) {
@@ -210,7 +212,7 @@ prog_lower(Graph *g, Diag *d)
 	p->input = arena_alloc(p->arena, (g->ninput + 1) * sizeof(int));
 	for (int i = 0; i < g->ninput; i++) {
 		Tensor *t = g->input[i];
-		int b = new_buf(p, BUF_INPUT, t->dtype, tensor_bytes(t), t->name);
+		int b = prog_add_buf(p, BUF_INPUT, t->dtype, tensor_bytes(t), t->name);
 		p->buf[b].t = t;
 		p->buf[b].io = i;
 		t->buf = b;
@@ -251,7 +253,7 @@ prog_lower_node(Graph *g, Node *n, Diag *d)
 		Tensor *t = n->out[i];
 		if (!t)
 			continue;
-		int b = new_buf(p, BUF_OUTPUT, t->dtype, tensor_bytes(t), t->name);
+		int b = prog_add_buf(p, BUF_OUTPUT, t->dtype, tensor_bytes(t), t->name);
 		p->buf[b].t = t;
 		p->buf[b].io = p->noutput;
 		p->output[p->noutput++] = b;

@@ -32,6 +32,30 @@ liveness(Program *p)
 	}
 }
 
+/* A window step's output may start `lead` bytes before its dying input:
+ * the two stay separate buffers, linked so that place() puts them at
+ * offsets exactly lead apart (their only shared step is this one). */
+static void
+share_overlap(Program *p)
+{
+	for (int s = 0; s < p->nstep; s++) {
+		const Step *st = &p->step[s];
+		if (st->overlap < 0 || st->overlap >= st->nin || st->nout < 1)
+			continue;
+		int ib = st->in[st->overlap], ob = st->out[0];
+		if (ib < 0 || ob < 0)
+			continue;
+		Buf *i = &p->buf[ib], *o = &p->buf[ob];
+		if (i->kind != BUF_ARENA || i->scratch || o->kind != BUF_ARENA || o->scratch ||
+		    i->last != s || o->first != s || ib == ob || i->link >= 0 || o->link >= 0)
+			continue;
+		i->link = ob;
+		i->delta = -(long)st->lead;
+		o->link = ib;
+		o->delta = (long)st->lead;
+	}
+}
+
 /* out[0] of an in-place step becomes a view of the input it overwrites,
  * when that input is a plain activation whose last reader is this step. */
 static void
@@ -58,6 +82,7 @@ share_inplace(Program *p)
 			rb->last = o->last;
 	}
 	liveness(p);
+	share_overlap(p);
 }
 
 /* bytes a buffer occupies: aligned, and never 0 so it has an address */
@@ -71,6 +96,8 @@ footprint(const Buf *b)
 static int
 overlaps(const Buf *a, const Buf *b)
 {
+	if (a->link == b->id)
+		return 0;   /* linked: their placement is fixed relative to each other */
 	return !(a->last < b->first || b->last < a->first);
 }
 
@@ -101,27 +128,59 @@ by_key(const void *a, const void *b)
 	return x->id - y->id;
 }
 
-/* Greedy placement of order[0..n); offsets into off[], returns the peak. */
+/* The lowest offset >= o at which b fits beside the placed buffers
+ * (at[id] >= 0: placed at that offset); advances past each conflict. */
 static size_t
-place(const Program *p, const int *order, int n, size_t *off)
+fit(const Program *p, const int *order, int n, const long *at, const Buf *b, size_t o)
+{
+	for (int again = 1; again;) {
+		again = 0;
+		for (int j = 0; j < n; j++) {
+			const Buf *c = &p->buf[order[j]];
+			if (at[c->id] < 0 || !overlaps(b, c))
+				continue;
+			size_t co = (size_t)at[c->id];
+			if (o >= co + footprint(c) || co >= o + footprint(b))
+				continue;
+			o = co + footprint(c);
+			again = 1;
+		}
+	}
+	return o;
+}
+
+/* Greedy placement of order[0..n): each buffer at the lowest offset that
+ * overlaps no placed buffer live at the same time; a linked pair together.
+ * Offsets into at[] (by buffer id); returns the peak. */
+static size_t
+place(const Program *p, const int *order, int n, long *at)
 {
 	size_t peak = 0;
+	for (int i = 0; i < p->nbuf; i++)
+		at[i] = -1;
 	for (int i = 0; i < n; i++) {
 		const Buf *b = &p->buf[order[i]];
-		size_t size = footprint(b), o = 0;
-		for (int again = 1; again;) {
-			again = 0;
-			for (int j = 0; j < i; j++) {
-				const Buf *c = &p->buf[order[j]];
-				if (!overlaps(b, c) || o >= off[j] + footprint(c) || off[j] >= o + size)
-					continue;
-				o = off[j] + footprint(c);
-				again = 1;
-			}
+		if (at[b->id] >= 0)
+			continue;   /* placed with its partner */
+		const Buf *q = b->link >= 0 ? &p->buf[b->link] : NULL;
+		size_t o = q && b->delta < 0 ? (size_t)-b->delta : 0;
+		for (;;) {
+			o = fit(p, order, n, at, b, o);
+			if (!q)
+				break;
+			size_t qo = fit(p, order, n, at, q, (size_t)((long)o + b->delta));
+			if (qo == (size_t)((long)o + b->delta))
+				break;
+			o = (size_t)((long)qo - b->delta);
 		}
-		off[i] = o;
-		if (o + size > peak)
-			peak = o + size;
+		at[b->id] = (long)o;
+		if (o + footprint(b) > peak)
+			peak = o + footprint(b);
+		if (q) {
+			at[q->id] = (long)o + b->delta;
+			if ((size_t)at[q->id] + footprint(q) > peak)
+				peak = (size_t)at[q->id] + footprint(q);
+		}
 	}
 	return peak;
 }
@@ -129,9 +188,11 @@ place(const Program *p, const int *order, int n, size_t *off)
 void
 prog_plan(Program *p)
 {
+	for (int b = 0; b < p->nbuf; b++)
+		p->buf[b].link = -1;
 	share_inplace(p);
 	int *order = xmalloc((p->nbuf + 1) * sizeof *order), n = 0;
-	size_t *off = xmalloc((p->nbuf + 1) * sizeof *off);
+	long *at = xmalloc((p->nbuf + 1) * sizeof *at);
 	for (int b = 0; b < p->nbuf; b++)
 		if (p->buf[b].kind == BUF_ARENA && p->buf[b].first >= 0)
 			order[n++] = b;
@@ -140,7 +201,7 @@ prog_plan(Program *p)
 	sort_p = p;
 	for (sort_key = 0; sort_key < NORDER; sort_key++) {
 		qsort(order, n, sizeof *order, by_key);
-		size_t peak = place(p, order, n, off);
+		size_t peak = place(p, order, n, at);
 		if (peak < best) {
 			best = peak;
 			best_key = sort_key;
@@ -148,9 +209,9 @@ prog_plan(Program *p)
 	}
 	sort_key = best_key;
 	qsort(order, n, sizeof *order, by_key);
-	p->arena_bytes = place(p, order, n, off);
+	p->arena_bytes = place(p, order, n, at);
 	for (int i = 0; i < n; i++)
-		p->buf[order[i]].offset = off[i];
+		p->buf[order[i]].offset = (size_t)at[order[i]];
 	free(order);
-	free(off);
+	free(at);
 }

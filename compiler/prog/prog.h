@@ -42,8 +42,11 @@ typedef struct Buf {
 	const void *data;      /* BUF_CONST: the bytes */
 	int io;                /* BUF_INPUT/BUF_OUTPUT: graph position */
 	int alias; size_t alias_off; /* BUF_ALIAS: viewed buffer and offset */
+	int view;              /* BUF_ALIAS made by lower_view (Reshape...), not by
+	                        * in-place sharing or Concat placement (prog/plan.c) */
 	int first, last;       /* liveness in step indices (prog/plan.c) */
 	size_t offset;         /* BUF_ARENA: offset in the arena (prog/plan.c) */
+	int link; long delta;  /* placed with buffer `link` at offset + delta (plan.c) */
 	int scratch;           /* 1: a kernel's scratch, live for one step */
 } Buf;
 
@@ -55,6 +58,9 @@ typedef struct Step {
 	int scratch;           /* buffer id or -1 */
 	int inplace;           /* input out[0] may overwrite (elementwise, same size), or -1;
 	                        * prog/plan.c shares their memory when in[k] dies here */
+	int overlap;           /* input out[0] may overlap when out[0] starts `lead` bytes
+	                        * before it (a window op writing forward), or -1 */
+	size_t lead;
 	const Node *node;      /* the ONNX node it comes from (comments, reports) */
 } Step;
 
@@ -78,6 +84,7 @@ typedef struct Lower {
 Program *prog_lower(Graph *g, Diag *d);   /* NULL after diagnostics */
 int lower_buf(Lower *l, const Tensor *t); /* buffer of a tensor (creates it); -1 for NULL */
 int lower_const(Lower *l, const char *name, DType dt, size_t nbytes, const void *data);
+int prog_add_buf(Program *p, BufKind kind, DType dt, size_t size, const char *name);
 /* Appends a step; params are copied. in/out are buffer ids. */
 Step *lower_step(Lower *l, const Node *n, KernelId k, const void *params,
 		int nin, const int *in, int nout, const int *out, size_t scratch_bytes);

@@ -24,6 +24,14 @@ add_num(cJSON *o, const char *k, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* a difference of metrics without its last-bit noise (0.03, not
+ * 0.030000000000000027) */
+static double
+tidy(double v)
+{
+	return round(v * 1e12) / 1e12;
+}
+
 static cJSON *
 nums(const double *v, int n)
 {
@@ -39,7 +47,7 @@ j_point(const Point *pt, double base, int random)
 	cJSON *o = cJSON_CreateObject();
 	add_num(o, "level", pt->level);
 	add_num(o, "metric", pt->s.metric);
-	add_num(o, "drop", base - pt->s.metric);
+	add_num(o, "drop", tidy(base - pt->s.metric));
 	add_num(o, "ci95", pt->s.ci95);
 	add_num(o, "snr_db", pt->s.snr_db);
 	if (random)
@@ -59,10 +67,10 @@ j_filter(const FilterScore *f, int c, double base)
 	add_num(o, "apoz", f->apoz);
 	if (f->measured) {
 		add_num(o, "metric_zero", f->zero.metric);
-		add_num(o, "drop_zero", base - f->zero.metric);
+		add_num(o, "drop_zero", tidy(base - f->zero.metric));
 		add_num(o, "snr_zero_db", f->zero.snr_db);
 		add_num(o, "metric_mean", f->repl.metric);
-		add_num(o, "drop_mean", base - f->repl.metric);
+		add_num(o, "drop_mean", tidy(base - f->repl.metric));
 		add_num(o, "snr_mean_db", f->repl.snr_db);
 	}
 	return o;
@@ -86,7 +94,7 @@ j_layer(const Sens *s, const SensLayer *L)
 	cJSON_AddNumberToObject(o, "weights", L->wbuf >= 0 ? (double)L->wn : 0);
 	add_num(o, "output_amax", L->out_amax);
 	cJSON_AddNumberToObject(o, "rank", L->rank);
-	add_num(o, "score", L->score);
+	add_num(o, "score", tidy(L->score));
 	for (int k = 0; k < NSK; k++) {
 		cJSON *a = cJSON_CreateArray();
 		for (int i = 0; i < L->npt[k]; i++)

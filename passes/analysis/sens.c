@@ -106,7 +106,8 @@ layer_weights(const Program *p, SensLayer *L)
 	L->wcols = weight_cols(L->node);
 }
 
-/* Channels = dim 1 of the output (dim 0 for rank 1). */
+/* Channels = dim 1 of the output (dim 0 for rank 1); for MatMul the last
+ * dim (its weight columns). */
 static void
 layer_shape(SensLayer *L, const Tensor *t)
 {
@@ -115,6 +116,10 @@ layer_shape(SensLayer *L, const Tensor *t)
 	L->inner = 1;
 	for (int i = 2; i < t->rank; i++)
 		L->inner *= t->dim[i];
+	if (L->node->op == OP_MATMUL && t->rank >= 1) {
+		L->nch = t->dim[t->rank - 1];
+		L->inner = 1;
+	}
 	if (L->nch < 1)
 		L->nch = 1;
 }

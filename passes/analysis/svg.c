@@ -145,7 +145,16 @@ draw_layer(Str *o, const Axes *a, const Sens *s, const SensLayer *L, int k, int 
 	put(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>\n",
 		LX, ly, LX + 20, ly, c);
 	put(o, "<text x=\"%d\" y=\"%d\">", LX + 26, ly + 4);
-	put_text(o, L->node->name);
+	size_t len = strlen(L->node->name);
+	if (len > 34) {   /* long names keep their distinctive end (whole UTF-8 characters) */
+		const char *t = L->node->name + len - 31;
+		while ((*t & 0xc0) == 0x80)
+			t++;
+		put(o, "...");
+		put_text(o, t);
+	} else {
+		put_text(o, L->node->name);
+	}
 	put(o, "</text>\n");
 }
 

@@ -275,22 +275,47 @@ typedef float gemm_vec __attribute__((vector_size(GEMM_VW * 4)));
 #define GEMM_LD(v, p) memcpy(&(v), (p), sizeof(gemm_vec))
 #define GEMM_ST(p, v) memcpy((p), &(v), sizeof(gemm_vec))
 #define GEMM_ROW(i, c0, c1) \
-	GEMM_LD(c0, t + (i) * GEMM_NR); \
-	GEMM_LD(c1, t + (i) * GEMM_NR + GEMM_VW);
+	if (init) { \
+		c0 = z + init[i]; \
+		c1 = c0; \
+	} else { \
+		GEMM_LD(c0, c + (i) * ldc); \
+		GEMM_LD(c1, c + (i) * ldc + GEMM_VW); \
+	}
 #define GEMM_MAC(i, c0, c1) \
 	c0 += b0 * a[i]; \
 	c1 += b1 * a[i];
+/* Relu and Clip on the registers, as axrt_act_f32 computes them (a NaN
+ * fails every comparison: Relu gives 0, Clip passes it) */
+typedef int32_t gemm_ivec __attribute__((vector_size(GEMM_VW * 4)));
+#define GEMM_SEL(m, x, y) ((gemm_vec)(((gemm_ivec)(x) & (m)) | ((gemm_ivec)(y) & ~(m))))
+#define GEMM_ACT1(v) \
+	if (act == AXRT_ACT_RELU) { \
+		v = GEMM_SEL(v > z, v, z); \
+	} else if (act == AXRT_ACT_CLIP) { \
+		v = GEMM_SEL(v < vlo, vlo, v); \
+		v = GEMM_SEL(v > vhi, vhi, v); \
+	}
 #define GEMM_OUT(i, c0, c1) \
-	GEMM_ST(t + (i) * GEMM_NR, c0); \
-	GEMM_ST(t + (i) * GEMM_NR + GEMM_VW, c1);
+	GEMM_ACT1(c0) \
+	GEMM_ACT1(c1) \
+	GEMM_ST(c + (i) * ldc, c0); \
+	GEMM_ST(c + (i) * ldc + GEMM_VW, c1);
 
-/* noinline: inlined into its caller, the tile competes for registers */
+/* The tile c (GEMM_MR rows ldc apart, GEMM_NR columns) = its start plus a
+ * (kc x GEMM_MR: a panel of A) times b (kc x GEMM_NR: a strip of B),
+ * then Relu or Clip [lo, hi] when act says so (other values of act: no
+ * activation here). The start is row i = init[i] when init is set, else
+ * c itself. noinline: inlined, the tile would compete for registers. */
 AXRT_PRIVATE __attribute__((noinline)) void
-gemm_micro(int32_t kc, const float *restrict a0, const float *restrict b0p, float *restrict t0)
+gemm_micro(int32_t kc, const float *restrict a0, const float *restrict b0p, float *restrict c0p,
+		ptrdiff_t ldc, const float *restrict init, int32_t act, float lo, float hi)
 {
+	const gemm_vec z = {0}, vlo = z + lo, vhi = z + hi;
+
 	for (int h = 0; h < GEMM_NR; h += 2 * GEMM_VW) {
 		const float *restrict a = a0, *restrict b = b0p + h;
-		float *restrict t = t0 + h;
+		float *restrict c = c0p + h;
 		gemm_vec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, b0, b1;
 		GEMM_ROW(0, c00, c01) GEMM_ROW(1, c10, c11) GEMM_ROW(2, c20, c21)
 		GEMM_ROW(3, c30, c31) GEMM_ROW(4, c40, c41) GEMM_ROW(5, c50, c51)
@@ -307,20 +332,32 @@ gemm_micro(int32_t kc, const float *restrict a0, const float *restrict b0p, floa
 	}
 }
 #else
-/* t (GEMM_MR x GEMM_NR, row-major) += a (kc x GEMM_MR: a panel of A)
- * times b (kc x GEMM_NR: a strip of B), in k order. */
+/* The tile c (GEMM_MR rows ldc apart, GEMM_NR columns) = its start plus a
+ * (kc x GEMM_MR: a panel of A) times b (kc x GEMM_NR: a strip of B), in k
+ * order, then Relu or Clip [lo, hi] when act says so (other values: no
+ * activation here). The start is row i = init[i] when init is set, else
+ * c itself. */
 AXRT_PRIVATE void
-gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *restrict t)
+gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *restrict c,
+		ptrdiff_t ldc, const float *restrict init, int32_t act, float lo, float hi)
 {
+	if (init)
+		for (int i = 0; i < GEMM_MR; i++)
+			for (int j = 0; j < GEMM_NR; j++)
+				c[i * ldc + j] = init[i];
 	for (int32_t k = 0; k < kc; k++) {
 		for (int i = 0; i < GEMM_MR; i++) {
 			float av = a[i];
 			for (int j = 0; j < GEMM_NR; j++)
-				t[i * GEMM_NR + j] += av * b[j];
+				c[i * ldc + j] += av * b[j];
 		}
 		a += GEMM_MR;
 		b += GEMM_NR;
 	}
+	if (act == AXRT_ACT_RELU || act == AXRT_ACT_CLIP)
+		for (int i = 0; i < GEMM_MR; i++)
+			for (int j = 0; j < GEMM_NR; j++)
+				c[i * ldc + j] = axrt_act_f32(act, c[i * ldc + j], lo, hi);
 }
 #endif
 
@@ -409,59 +446,61 @@ gemm_pack_b(const gemm_job *jb, int32_t k0, int32_t kb, int32_t j0, int32_t ncol
 	}
 }
 
-/* The tile of C at rows i0.., columns j0.. (mr x nr valid) into t: the
- * bias (or 0) on the first k block, else C's partial sums. */
+/* The activations other than Relu and Clip over rows x cols of C (rows
+ * ldc apart); gemm_micro applies those two. */
 AXRT_PRIVATE void
-gemm_tile_load(const gemm_job *jb, int32_t i0, int32_t j0, int32_t mr, int32_t nr, int first,
-		float *t)
+gemm_act(const gemm_job *jb, float *c, ptrdiff_t ldc, int32_t rows, int32_t cols)
 {
-	for (int32_t r = 0; r < GEMM_MR; r++) {
-		float *tr = t + r * GEMM_NR;
-		const float *cr = jb->c + (i0 + r) * jb->c_rs + j0;
-		float v = first && jb->bias && r < mr ? jb->bias[i0 + r] : 0.0f;
-		if (first || r >= mr || nr < GEMM_NR)
-			for (int32_t j = 0; j < GEMM_NR; j++)
-				tr[j] = v;
-		if (!first && r < mr)
-			for (int32_t j = 0; j < nr; j++)
-				tr[j] = cr[j];
-	}
+	for (int32_t i = 0; i < rows; i++)
+		for (int32_t j = 0; j < cols; j++)
+			c[i * ldc + j] = axrt_act_f32(jb->act, c[i * ldc + j], jb->alpha, jb->beta);
 }
 
-/* Stores the valid part of tile t, applying the activation when last. */
+/* A tile of mr < GEMM_MR rows or nr < GEMM_NR columns (C's rows i0..,
+ * columns j0..) through a full tile on the stack. */
 AXRT_PRIVATE void
-gemm_tile_store(const gemm_job *jb, int32_t i0, int32_t j0, int32_t mr, int32_t nr, int last,
-		const float *t)
+gemm_edge(const gemm_job *jb, const float *a, const float *b, int32_t kb, int32_t i0,
+		int32_t j0, int32_t mr, int32_t nr, const float *init, int32_t act)
 {
-	for (int32_t r = 0; r < mr; r++) {
-		const float *tr = t + r * GEMM_NR;
-		float *cr = jb->c + (i0 + r) * jb->c_rs + j0;
-		if (last && jb->act != AXRT_ACT_NONE)
-			for (int32_t j = 0; j < nr; j++)
-				cr[j] = axrt_act_f32(jb->act, tr[j], jb->alpha, jb->beta);
-		else
-			for (int32_t j = 0; j < nr; j++)
-				cr[j] = tr[j];
+	float t[GEMM_MR * GEMM_NR], iv[GEMM_MR], *c = jb->c + i0 * jb->c_rs + j0;
+
+	for (int32_t r = 0; r < GEMM_MR; r++) {
+		iv[r] = init && r < mr ? init[r] : 0.0f;   /* init has mr values */
+		for (int32_t j = 0; j < GEMM_NR; j++)
+			t[r * GEMM_NR + j] = r < mr && j < nr && !init ? c[r * jb->c_rs + j] : 0.0f;
 	}
+	gemm_micro(kb, a, b, t, GEMM_NR, init ? iv : NULL, act, jb->alpha, jb->beta);
+	for (int32_t r = 0; r < mr; r++)
+		for (int32_t j = 0; j < nr; j++)
+			c[r * jb->c_rs + j] = t[r * GEMM_NR + j];
 }
 
 /* Panels [q0, q1) of A times the packed block bp (kb rows from k0,
- * columns from j0, ncols of them) into C. */
+ * columns from j0, ncols of them) into C; the first k block starts
+ * from the bias, the last applies the activation. */
 AXRT_PRIVATE void
 gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bp, int32_t k0, int32_t kb,
 		int32_t j0, int32_t ncols)
 {
-	float t[GEMM_MR * GEMM_NR];
-	int first = k0 == 0, last = k0 + kb == jb->k;
+	static const float zero[GEMM_MR];
+	int32_t act = k0 + kb == jb->k ? jb->act : AXRT_ACT_NONE;
+	int post = act != AXRT_ACT_NONE && act != AXRT_ACT_RELU && act != AXRT_ACT_CLIP;
 
-	for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
-		int32_t nr = ncols - s * GEMM_NR < GEMM_NR ? ncols - s * GEMM_NR : GEMM_NR;
-		const float *bs = bp + (ptrdiff_t)s * kb * GEMM_NR;
-		for (int32_t q = q0; q < q1; q++) {
-			int32_t i0 = q * GEMM_MR, mr = jb->m - i0 < GEMM_MR ? jb->m - i0 : GEMM_MR;
-			gemm_tile_load(jb, i0, j0 + s * GEMM_NR, mr, nr, first, t);
-			gemm_micro(kb, jb->a + ((ptrdiff_t)q * jb->k + k0) * GEMM_MR, bs, t);
-			gemm_tile_store(jb, i0, j0 + s * GEMM_NR, mr, nr, last, t);
+	for (int32_t q = q0; q < q1; q++) {
+		int32_t i0 = q * GEMM_MR, mr = jb->m - i0 < GEMM_MR ? jb->m - i0 : GEMM_MR;
+		const float *a = jb->a + ((ptrdiff_t)q * jb->k + k0) * GEMM_MR;
+		const float *init = k0 ? NULL : jb->bias ? jb->bias + i0 : zero;
+		for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
+			int32_t nr = ncols - s * GEMM_NR < GEMM_NR ? ncols - s * GEMM_NR : GEMM_NR;
+			int32_t j = j0 + s * GEMM_NR;
+			const float *bs = bp + (ptrdiff_t)s * kb * GEMM_NR;
+			float *c = jb->c + i0 * jb->c_rs + j;
+			if (mr == GEMM_MR && nr == GEMM_NR)
+				gemm_micro(kb, a, bs, c, jb->c_rs, init, act, jb->alpha, jb->beta);
+			else
+				gemm_edge(jb, a, bs, kb, i0, j, mr, nr, init, act);
+			if (post)
+				gemm_act(jb, c, jb->c_rs, mr, nr);
 		}
 	}
 }
