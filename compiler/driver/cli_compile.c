@@ -58,10 +58,7 @@ cli_compile(int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(help, stdout);
-			return 0;
-		} else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--name") && i + 1 < argc) {
 			name = argv[++i];
@@ -70,12 +67,8 @@ cli_compile(int argc, char **argv)
 			if (strcmp(argv[i], "embed") && strcmp(argv[i], "external"))
 				return usage_error("compile", "--runtime takes embed or external, not '%s'", argv[i]);
 			external = !strcmp(argv[i], "external");
-		} else if (argv[i][0] == '-') {
-			return usage_error("compile", "unknown option '%s'", argv[i]);
-		} else if (!o.model) {
-			o.model = argv[i];
-		} else {
-			return usage_error("compile", "more than one model given ('%s')", argv[i]);
+		} else if ((r = options_rest(&o, "compile", help, argv[i])) >= 0) {
+			return r;
 		}
 	}
 	if (!o.model)

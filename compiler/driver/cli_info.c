@@ -44,16 +44,8 @@ cli_info(int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(help, stdout);
-			return 0;
-		} else if (argv[i][0] == '-') {
-			return usage_error("info", "unknown option '%s'", argv[i]);
-		} else if (!o.model) {
-			o.model = argv[i];
-		} else {
-			return usage_error("info", "more than one model given ('%s')", argv[i]);
-		}
+		if ((r = options_rest(&o, "info", help, argv[i])) >= 0)
+			return r;
 	}
 	if (!o.model)
 		return usage_error("info", "no model given");

@@ -61,19 +61,12 @@ cli_run(int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(help, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--input") && i + 1 < argc && nin < NODE_MAXIO) {
+		if (!strcmp(argv[i], "--input") && i + 1 < argc && nin < NODE_MAXIO) {
 			ins[nin++] = argv[++i];
 		} else if (!strcmp(argv[i], "--output") && i + 1 < argc && nout < NODE_MAXIO) {
 			outs[nout++] = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return usage_error("run", "unknown option or missing value '%s'", argv[i]);
-		} else if (!o.model) {
-			o.model = argv[i];
-		} else {
-			return usage_error("run", "more than one model given ('%s')", argv[i]);
+		} else if ((r = options_rest(&o, "run", help, argv[i])) >= 0) {
+			return r;
 		}
 	}
 	if (!o.model)

@@ -22,6 +22,10 @@ typedef struct Options {
  * returns 1 if consumed (advancing *i), 0 if not ours, -1 on a usage error. */
 int options_common(Options *o, int argc, char **argv, int *i);
 int usage_error(const char *verb, const char *fmt, ...);   /* prints, returns 2 */
+/* What every verb does with the arguments it does not know: --help prints
+ * help, other options are usage errors, the first plain one is the model.
+ * Returns -1 when it took arg, else the exit status to return now. */
+int options_rest(Options *o, const char *verb, const char *help, const char *arg);
 
 /* pipeline.c: makes graph input `name` a constant holding value (same type
  * and shape). Returns 0 or -1 after diagnostics. */

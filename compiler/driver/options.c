@@ -13,7 +13,7 @@ usage_error(const char *verb, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'axcc %s--help'.\n", verb ? verb : "");
+	fprintf(stderr, "\nTry 'axcc %s%s--help'.\n", verb ? verb : "", verb ? " " : "");
 	return 2;
 }
 
@@ -68,4 +68,19 @@ options_common(Options *o, int argc, char **argv, int *i)
 		return 1;
 	}
 	return 0;
+}
+
+int
+options_rest(Options *o, const char *verb, const char *help, const char *arg)
+{
+	if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+		fputs(help, stdout);
+		return 0;
+	}
+	if (arg[0] == '-')
+		return usage_error(verb, "unknown option or missing value '%s'", arg);
+	if (o->model)
+		return usage_error(verb, "more than one model given ('%s')", arg);
+	o->model = arg;
+	return -1;
 }
