@@ -235,7 +235,7 @@ END_TEST
 START_TEST(test_nonzero_example_types_and_capacity)
 {
 	uint8_t c[4] = {1, 0, 1, 1};
-	int64_t y[8];
+	int64_t y[9];
 	axrt_nonzero_params p = {2, {2, 2}, AXRT_DT_BOOL, 3};
 	ck_assert_int_eq(RUN(nonzero, p, ((const void *[]){c}), ((void *[]){y}), NULL), AXRT_OK);
 	check_i64(y, (const int64_t[]){0, 1, 1, 0, 0, 1}, 6);       /* ONNX example */
