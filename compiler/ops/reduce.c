@@ -183,7 +183,7 @@ reduce_lower(Node *n, Lower *l)
 		return lower_view(l, n, n->out[0], x);
 	p.rank = reduce_merge(x, red, p.dims, p.red);
 	if (n->op == OP_REDUCELOGSUMEXP)
-		scratch = (size_t)tensor_numel(n->out[0]) * sizeof(float);
+		scratch = (size_t)tensor_numel(n->out[0]) * dtype_size(x->dtype);   /* the kernel keeps each group's maximum in x's type */
 	in[0] = lower_buf(l, x);
 	out[0] = lower_buf(l, n->out[0]);
 	lower_step(l, n, (KernelId)reduce_kernel(n, x->dtype), &p, 1, in, 1, out, scratch);
