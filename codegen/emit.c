@@ -395,8 +395,14 @@ emit_source(Emit *e)
 	fputs("/* ---- weights and constants (exact bit patterns) ---- */\n", f);
 	fputs("#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__\n"
 	      "#error \"axcc packs constants for little-endian targets\"\n#endif\n", f);
+	/* constants some step reads (lowering may replace one, e.g. by a repacked copy) */
+	char *used = arena_alloc(e->a, p->nbuf + 1);
+	for (int s = 0; s < p->nstep; s++)
+		for (int i = 0; i < p->step[s].nin; i++)
+			if (p->step[s].in[i] >= 0)
+				used[buf_root(p, p->step[s].in[i], NULL)] = 1;
 	for (int b = 0; b < p->nbuf; b++)
-		if (p->buf[b].kind == BUF_CONST && buf_root(p, b, NULL) == b)
+		if (p->buf[b].kind == BUF_CONST && used[b])
 			emit_const(e, b);
 	fputc('\n', f);
 	emit_params(e);
