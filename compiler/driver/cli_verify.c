@@ -23,6 +23,8 @@ static const char help[] =
 	"  --timeout S        seconds allowed for the build and for each run (default 60)\n"
 	"  --freeze-inputs    an input the compiler needs constant (a shape, axes,\n"
 	"                     scales...) is frozen to its value in the data\n"
+	"  --freeze NAME=FILE make input NAME a constant holding FILE's tensor (its\n"
+	"                     data files, if given, are then left out)\n"
 	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
 	"  -q, --quiet        no notes\n"
 	"Exit status: 0 pass, 1 mismatch or error, 2 usage error.\n";
@@ -80,6 +82,7 @@ parse_opt(VerifyOpts *o, int argc, char **argv, int *i)
 	return 0;
 }
 
+/* 0 to go on, 2 after a usage error, -1 after --help. */
 static int
 parse_args(VerifyOpts *o, int argc, char **argv)
 {
@@ -91,10 +94,6 @@ parse_args(VerifyOpts *o, int argc, char **argv)
 			return 2;
 		if (r > 0)
 			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(help, stdout);
-			return -1;
-		}
 		if (!strcmp(argv[i], "--freeze-inputs")) {
 			o->freeze = 1;
 			continue;
@@ -104,12 +103,8 @@ parse_args(VerifyOpts *o, int argc, char **argv)
 		if (known) {
 			if (parse_opt(o, argc, argv, &i))
 				return 2;
-		} else if (argv[i][0] == '-') {
-			return usage_error("verify", "unknown option '%s'", argv[i]);
-		} else if (o->o.model) {
-			return usage_error("verify", "more than one model given ('%s')", argv[i]);
-		} else {
-			o->o.model = argv[i];
+		} else if ((r = options_rest(&o->o, "verify", help, argv[i])) >= 0) {
+			return r ? r : -1;
 		}
 	}
 	if (!o->o.model)

@@ -41,6 +41,7 @@ typedef struct Case {
 	const char *name;          /* C prefix */
 	DataSet *set; int nset;
 	const char *frozen[VERIFY_MAXFILES]; int nfrozen;  /* inputs made constants */
+	Tensor **orig; int norig;  /* the graph inputs before --freeze */
 } Case;
 
 static const char *stage_names[NSTAGE] = {   /* ORDER: VerifyStage */
@@ -261,6 +262,19 @@ check_tensor(Case *c, const DataSet *s, const char *kind, int i, const Tensor *w
 	return 0;
 }
 
+/* A data set with a file for every input of the model as written: the
+ * inputs that --freeze made constants drop out. */
+static void
+drop_user_frozen(Case *c, DataSet *s)
+{
+	int n = 0;
+	order_by_name(s->in, s->nin, c->orig, c->norig, c->a);
+	for (int i = 0; i < s->nin; i++)
+		if (c->orig[i]->is_input)
+			s->in[n++] = s->in[i];
+	s->nin = n;
+}
+
 static int
 match_data(Case *c)
 {
@@ -269,6 +283,8 @@ match_data(Case *c)
 		DataSet *s = &c->set[k];
 		s->nin = s->nfile;
 		s->in = arena_memdup(c->a, s->file, (size_t)(s->nin + 1) * sizeof *s->in);
+		if (s->nin == c->norig && s->nin != g->ninput)
+			drop_user_frozen(c, s);
 		if (s->nin != g->ninput)
 			return fail(c, VS_DATA, "%sthe model has %d inputs, the data %d",
 				s->tag, g->ninput, s->nin);
@@ -323,7 +339,25 @@ freeze(Case *c)
 	return 0;
 }
 
-/* Import, match the data, freeze, infer; errors go to d. */
+/* --freeze NAME=FILE: the user's constants. */
+static int
+user_freeze(Case *c, Diag *d)
+{
+	const Options *oo = &c->o->o;
+	for (int i = 0; i < oo->nfreeze; i++) {
+		Tensor v;
+		if (read_one(c, oo->freeze[i].path, &v) < 0) {
+			c->r->skip = 0;
+			return -1;
+		}
+		size_t mark = diag_mark(d);
+		if (graph_freeze(c->g, oo->freeze[i].name, &v, d) < 0)
+			return fail_diag(c, d, VS_DATA, mark);
+	}
+	return 0;
+}
+
+/* Import, --freeze, match the data, freeze, infer; errors go to d. */
 static int
 front(Case *c, Diag *d)
 {
@@ -333,7 +367,9 @@ front(Case *c, Diag *d)
 	c->g = onnx_import(oo->model, &io, d);
 	if (!c->g)
 		return fail_diag(c, d, VS_IMPORT, mark);
-	if (match_data(c) < 0 || freeze(c) < 0)
+	c->norig = c->g->ninput;
+	c->orig = arena_memdup(c->a, c->g->input, (size_t)(c->norig + 1) * sizeof *c->orig);
+	if (user_freeze(c, d) < 0 || match_data(c) < 0 || freeze(c) < 0)
 		return -1;
 	mark = diag_mark(d);
 	if (run_pipeline(c->g, d, oo->dump) < 0 || d->nerr)

@@ -19,9 +19,9 @@ static char tmp[64];
 static const char *
 tpath(const char *name)
 {
-	static char buf[8][512];
+	static char buf[64][512];   /* a ring: VerifyOpts keep these pointers */
 	static int k;
-	char *p = buf[k++ & 7];
+	char *p = buf[k++ & 63];
 	snprintf(p, 512, "%s/%s", tmp, name);
 	return p;
 }
@@ -391,7 +391,9 @@ START_TEST(test_verify_freezes_inputs_that_must_be_constant)
 	ck_assert_str_eq(r.frozen, "shape");
 	/* two data sets that disagree on the frozen value */
 	write_npy(tpath("shape1.npy"), DT_I64, 1, (int64_t[]){2}, other);
-	char *d0 = (char *)tpath("test_data_set_0"), *d1 = (char *)tpath("test_data_set_1");
+	char d0[512], d1[512];
+	snprintf(d0, sizeof d0, "%s", tpath("test_data_set_0"));
+	snprintf(d1, sizeof d1, "%s", tpath("test_data_set_1"));
 	float y[6];
 	memcpy(y, X, sizeof y);
 	mkdir(d0, 0755);
@@ -409,6 +411,27 @@ START_TEST(test_verify_freezes_inputs_that_must_be_constant)
 	ck_assert_int_eq(r.stage, VS_DATA);
 	ck_assert_msg(strstr(r.reason, "input 'shape' must be constant for axcc, but its data "
 		"differs between data sets"), "%s", r.reason);
+	/* --freeze shape=FILE: the sets' shape files drop out */
+	o.o.freeze[0].name = "shape";
+	o.o.freeze[0].path = tpath("shape.npy");
+	o.o.nfreeze = 1;
+	write_pb(tpath("test_data_set_1/output_0.pb"), "y", 2, (int64_t[]){3, 2}, y);
+	write_pb(tpath("test_data_set_0/output_0.pb"), "y", 2, (int64_t[]){3, 2}, y);
+	ck_assert_msg(run(&o, &r) == 0, "%s: %s", verify_stage_name(r.stage), r.reason);
+	ck_assert_str_eq(r.frozen, "");
+	verify_defaults(&o);
+	o.o.model = tpath("model.onnx");
+	o.o.freeze[0].name = "shape";
+	o.o.freeze[0].path = tpath("shape1.npy");
+	o.o.nfreeze = 1;
+	o.input[o.ninput++] = tpath("x.npy");
+	o.ref[o.nref++] = tpath("y.npy");
+	ck_assert_int_eq(run(&o, &r), -1);   /* y.npy is 3x2, the model now makes 1x6 */
+	ck_assert_int_eq(r.stage, VS_MISMATCH);
+	o.o.freeze[0].name = "nosuch";
+	ck_assert_int_eq(run(&o, &r), -1);
+	ck_assert_int_eq(r.stage, VS_DATA);
+	ck_assert_msg(strstr(r.reason, "--freeze nosuch: the model has no input of that name"), "%s", r.reason);
 }
 END_TEST
 
