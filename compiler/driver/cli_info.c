@@ -25,9 +25,7 @@ print_table(const Graph *g, const Program *p)
 			n->nout && n->out[0] ? tensor_shape_str(n->out[0], s, sizeof s) : "",
 			(long long)c.params, (long long)c.macs);
 	}
-	for (int b = 0; b < p->nbuf; b++)
-		if (p->buf[b].kind == BUF_CONST)
-			wbytes += (int64_t)p->buf[b].size;
+	wbytes = (int64_t)prog_weight_bytes(p);
 	printf("\ntotal: %d nodes, %lld parameters (%lld weight bytes), %lld MACs\n",
 		g->nnode, (long long)params, (long long)wbytes, (long long)macs);
 	printf("arena: %zu bytes (peak of the planned activation memory)\n", p->arena_bytes);

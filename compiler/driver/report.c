@@ -142,9 +142,7 @@ report_write(const Program *p, const Graph *g, const CodegenOpts *co, const char
 	cJSON_AddStringToObject(root, "model", co->model_name);
 	cJSON_AddStringToObject(root, "name", co->name);
 	cJSON *layers = layers_json(g, &macs, &params);
-	for (int b = 0; b < p->nbuf; b++)
-		if (p->buf[b].kind == BUF_CONST)
-			wbytes += (int64_t)p->buf[b].size;
+	wbytes = (int64_t)prog_weight_bytes(p);
 	cJSON_AddNumberToObject(root, "arena_bytes", (double)p->arena_bytes);
 	cJSON_AddNumberToObject(root, "weight_bytes", (double)wbytes);
 	cJSON_AddNumberToObject(root, "macs", (double)macs);

@@ -1,5 +1,6 @@
 /* lower.c: Graph -> Program. Each node's family lowers it to runtime-kernel
  * calls over buffers; the kernel table comes from runtime/include/axrt_all.def. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "axrt.h"
@@ -272,4 +273,21 @@ prog_free(Program *p)
 {
 	if (p)
 		arena_free(p->arena);
+}
+
+size_t
+prog_weight_bytes(const Program *p)
+{
+	char *used = xmalloc(p->nbuf + 1);
+	size_t n = 0;
+	memset(used, 0, p->nbuf + 1);
+	for (int s = 0; s < p->nstep; s++)
+		for (int i = 0; i < p->step[s].nin; i++)
+			if (p->step[s].in[i] >= 0)
+				used[buf_root(p, p->step[s].in[i], NULL)] = 1;
+	for (int b = 0; b < p->nbuf; b++)
+		if (p->buf[b].kind == BUF_CONST && used[b])
+			n += p->buf[b].size;
+	free(used);
+	return n;
 }

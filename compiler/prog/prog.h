@@ -101,6 +101,8 @@ int lower_place_into(Lower *l, const Tensor *part, const Tensor *whole, size_t b
 /* A program evaluating one node with constant inputs (constant folding). */
 Program *prog_lower_node(Graph *g, Node *n, Diag *d);
 void prog_free(Program *p);
+/* Bytes of the constants the steps read (what the generated C stores). */
+size_t prog_weight_bytes(const Program *p);
 
 /* plan.c */
 void prog_plan(Program *p);               /* liveness + offsets, sets arena_bytes */
