@@ -131,6 +131,7 @@ foldable(const Node *n)
 	return nconst > 0 && bytes <= FOLD_MAX_BYTES;
 }
 
+
 int
 infer_node(Graph *g, Node *n, Diag *d)
 {
@@ -150,6 +151,8 @@ infer_node(Graph *g, Node *n, Diag *d)
 	for (int i = 0; i < n->nin; i++)
 		if (n->in[i] && (n->in[i]->rank < 0 || n->in[i]->dtype == DT_UNDEF))
 			return -1;   /* its producer failed and was reported */
+	if (n->op == OP_IF || n->op == OP_LOOP || n->op == OP_SCAN)
+		return inline_node(g, n, d);   /* splices the body after n */
 	if (od->infer(n, d) < 0)
 		return -1;
 	for (int i = 0; i < n->nout; i++) {

@@ -30,6 +30,11 @@ int infer_node(Graph *g, Node *n, Diag *d);
 /* Evaluates node n (all inputs constant) and stores its outputs as constants. */
 int fold_node(Graph *g, Node *n, Diag *d);
 
+/* inline.c -- If, Loop and Scan spliced into the graph at compile time
+ * (a constant condition picks a branch, constant trip counts unroll).
+ * Called by infer_node; returns 0, or -1 after diag_node(). */
+int inline_node(Graph *g, Node *n, Diag *d);
+
 /* simplify.c -- removes Identity and inference-mode Dropout.
  * needs: IR_SHAPES  gives: -  breaks: - */
 int pass_simplify(Graph *g, PassCtx *cx);

@@ -29,6 +29,7 @@ mb_new(int opset)
 	b->m.ir_version = 8;
 	b->m.graph = &b->g;
 	b->g.name = "test";
+	b->cur = &b->g;
 	return b;
 }
 
@@ -77,15 +78,15 @@ mb_input(MB *b, const char *name, int elem_type, int rank, const int64_t *dims)
 		sh->dim[i] = d;
 	}
 	v->type = tp;
-	GROW(b->a, b->g.input, b->g.n_input);
-	b->g.input[b->g.n_input++] = v;
+	GROW(b->a, b->cur->input, b->cur->n_input);
+	b->cur->input[b->cur->n_input++] = v;
 }
 
 void
 mb_output(MB *b, const char *name)
 {
-	GROW(b->a, b->g.output, b->g.n_output);
-	b->g.output[b->g.n_output++] = value_info(b, name);
+	GROW(b->a, b->cur->output, b->cur->n_output);
+	b->cur->output[b->cur->n_output++] = value_info(b, name);
 }
 
 static Onnx__TensorProto *
@@ -100,8 +101,8 @@ new_init(MB *b, const char *name, int dt, int rank, const int64_t *dims)
 	t->dims = arena_alloc(b->a, (rank + 1) * sizeof *dims);
 	if (rank)
 		memcpy(t->dims, dims, rank * sizeof *dims);
-	GROW(b->a, b->g.initializer, b->g.n_initializer);
-	b->g.initializer[b->g.n_initializer++] = t;
+	GROW(b->a, b->cur->initializer, b->cur->n_initializer);
+	b->cur->initializer[b->cur->n_initializer++] = t;
 	return t;
 }
 
@@ -165,8 +166,8 @@ mb_node(MB *b, const char *op, const char *name, const char *ins, const char *ou
 	n->name = name ? arena_strdup(b->a, name) : NULL;
 	n->input = split(b, ins, &n->n_input);
 	n->output = split(b, outs, &n->n_output);
-	GROW(b->a, b->g.node, b->g.n_node);
-	b->g.node[b->g.n_node++] = n;
+	GROW(b->a, b->cur->node, b->cur->n_node);
+	b->cur->node[b->cur->n_node++] = n;
 	return n;
 }
 
@@ -207,6 +208,27 @@ mb_attr_ints(MB *b, Onnx__NodeProto *n, const char *name, int cnt, const int64_t
 	a->ints = arena_alloc(b->a, (cnt + 1) * sizeof *v);
 	if (cnt)
 		memcpy(a->ints, v, cnt * sizeof *v);
+}
+
+Onnx__GraphProto *
+mb_graph_attr(MB *b, Onnx__NodeProto *n, const char *name)
+{
+	Onnx__AttributeProto *a = new_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH);
+	Onnx__GraphProto *g = arena_alloc(b->a, sizeof *g);
+	onnx__graph_proto__init(g);
+	g->name = arena_strdup(b->a, name);
+	a->g = g;
+	if (b->depth < MB_MAXDEPTH)
+		b->stack[b->depth++] = b->cur;
+	b->cur = g;
+	return g;
+}
+
+void
+mb_end_graph(MB *b)
+{
+	if (b->depth > 0)
+		b->cur = b->stack[--b->depth];
 }
 
 uint8_t *

@@ -56,6 +56,25 @@ graph_new(const char *path)
 	return g;
 }
 
+Graph *
+graph_new_sub(Graph *parent)
+{
+	Graph *g = arena_alloc(parent->arena, sizeof *g);
+	g->arena = parent->arena;
+	g->path = parent->path;
+	g->name = "";
+	g->opset = parent->opset;
+	g->names = arena_alloc(parent->arena, sizeof(Names));
+	g->parent = parent;
+	return g;
+}
+
+int
+graph_owns(const Graph *g, const Tensor *t)
+{
+	return t->id >= 0 && t->id < g->ntensor && g->tensor[t->id] == t;
+}
+
 void
 graph_free(Graph *g)
 {
@@ -198,7 +217,7 @@ graph_toposort(Graph *g, Diag *d)
 			Node *nd = g->node[i];
 			int ready = 1;
 			for (int j = 0; j < nd->nin && ready; j++)
-				if (nd->in[j] && !done[nd->in[j]->id])
+				if (nd->in[j] && graph_owns(g, nd->in[j]) && !done[nd->in[j]->id])
 					ready = 0;
 			if (!ready)
 				continue;

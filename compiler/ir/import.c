@@ -17,7 +17,31 @@ typedef struct Imp {
 	const ImportOpts *o;
 	char *dir;             /* model's folder, for external data */
 	int nnoted;            /* symbolic dims defaulted to 1 */
+	int depth;             /* subgraph nesting */
 } Imp;
+
+#define MAX_DEPTH 16           /* subgraph nesting limit */
+
+static int import_subgraph(Imp *im, Node *n, Attr *a, const Onnx__GraphProto *gp);
+
+/* Lexical scoping: a subgraph may name tensors of the graphs enclosing it. */
+static Tensor *
+scope_find(const Graph *g, const char *name)
+{
+	for (; g; g = g->parent) {
+		Tensor *t = graph_find(g, name);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+static Tensor *
+scope_tensor(Graph *g, const char *name)
+{
+	Tensor *t = scope_find(g, name);
+	return t ? t : graph_tensor(g, name);
+}
 
 static int
 read_file(const char *path, uint8_t **buf, size_t *len, Diag *d)
@@ -204,7 +228,9 @@ import_attr(Imp *im, Node *n, Attr *a, const Onnx__AttributeProto *ap)
 		break;
 	}
 	case AT_GRAPH:
-		break;   /* subgraphs: the ops that take them are not supported yet */
+		if (!ap->g)
+			return diag_node(im->d, n, "attribute '%s' has no graph", a->name);
+		return import_subgraph(im, n, a, ap->g);
 	default:
 		break;   /* sparse tensors, type protos: ops using them are unsupported */
 	}
@@ -326,7 +352,7 @@ import_node(Imp *im, const Onnx__NodeProto *np, int idx)
 		if (import_attr(im, n, &n->attr[i], np->attribute[i]) < 0)
 			return -1;
 	for (size_t i = 0; i < np->n_input; i++)
-		n->in[i] = np->input[i] && *np->input[i] ? graph_tensor(g, np->input[i]) : NULL;
+		n->in[i] = np->input[i] && *np->input[i] ? scope_tensor(g, np->input[i]) : NULL;
 	for (size_t i = 0; i < np->n_output; i++) {
 		if (!np->output[i] || !*np->output[i])
 			continue;
@@ -416,6 +442,85 @@ import_graph(Imp *im, const Onnx__GraphProto *gp)
 	if (im->d->nerr > nerr)
 		return -1;
 	return graph_toposort(g, im->d);
+}
+
+/* A subgraph's inputs are bound by its op (passes/inline.c): their shapes
+ * may be missing or symbolic, so only the element type is kept. */
+static int
+import_sub_input(Imp *im, Node *n, const Onnx__ValueInfoProto *vi)
+{
+	Graph *g = im->g;
+	if (!vi->name || !*vi->name)
+		return diag_node(im->d, n, "a subgraph input has no name");
+	Tensor *t = graph_tensor(g, vi->name);
+	if (t->is_input || t->init)
+		return diag_node(im->d, n, "subgraph input '%s' is defined twice", vi->name);
+	const Onnx__TypeProto *tp = vi->type;
+	if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
+	    tp->tensor_type->has_elem_type && dtype_supported(tp->tensor_type->elem_type))
+		t->dtype = (DType)tp->tensor_type->elem_type;
+	else if (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
+		return diag_node(im->d, n, "subgraph input '%s' is not a tensor (sequences are not supported)", vi->name);
+	t->is_input = 1;
+	g->input[g->ninput++] = t;
+	return 0;
+}
+
+static int
+import_sub_body(Imp *im, Node *n, const Onnx__GraphProto *gp)
+{
+	Graph *g = im->g;
+	int nerr = im->d->nerr;
+	g->name = arena_strdup(g->arena, gp->name ? gp->name : "");
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *tp = gp->initializer[i];
+		if (!tp->name || !*tp->name)
+			return diag_node(im->d, n, "a subgraph initializer has no name");
+		Tensor *t = graph_tensor(g, tp->name);
+		if (t->init)
+			return diag_node(im->d, n, "subgraph initializer '%s' is defined twice", tp->name);
+		char *what = arena_printf(g->arena, "node '%s' (%s): initializer '%s'", n->name, n->optype, tp->name);
+		if (decode_tensor(im, tp, t, what) < 0)
+			return -1;
+	}
+	if (gp->n_sparse_initializer)
+		return diag_node(im->d, n, "sparse initializers are not supported");
+	g->input = arena_alloc(g->arena, (gp->n_input + 1) * sizeof *g->input);
+	for (size_t i = 0; i < gp->n_input; i++)
+		if (import_sub_input(im, n, gp->input[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < gp->n_node; i++)
+		if (import_node(im, gp->node[i], (int)i) < 0)
+			return -1;
+	graph_compact(g);
+	g->output = arena_alloc(g->arena, (gp->n_output + 1) * sizeof *g->output);
+	for (size_t i = 0; i < gp->n_output; i++) {
+		const char *nm = gp->output[i]->name;
+		Tensor *t = nm && *nm ? scope_find(g, nm) : NULL;
+		if (!t || (!t->def && !t->init && !t->is_input))
+			return diag_node(im->d, n, "subgraph output '%s' is not produced by any node", nm ? nm : "");
+		g->output[g->noutput++] = t;
+	}
+	if (graph_toposort(g, im->d) < 0 || im->d->nerr > nerr)
+		return -1;
+	return 0;
+}
+
+/* An If/Loop/Scan body: a Graph in the parent's arena whose nodes may use
+ * the enclosing graphs' tensors by name. */
+static int
+import_subgraph(Imp *im, Node *n, Attr *a, const Onnx__GraphProto *gp)
+{
+	if (im->depth >= MAX_DEPTH)
+		return diag_node(im->d, n, "subgraphs are nested more than %d deep", MAX_DEPTH);
+	Graph *outer = im->g;
+	a->g = graph_new_sub(outer);
+	im->g = a->g;
+	im->depth++;
+	int rc = import_sub_body(im, n, gp);
+	im->depth--;
+	im->g = outer;
+	return rc;
 }
 
 Graph *

@@ -116,6 +116,8 @@ struct Node {
 	int dead;              /* removed by a pass; graph_compact() drops it */
 	int act;               /* fused activation AXRT_ACT_* (passes/fuse.c) */
 	float act_alpha, act_beta;
+	void *scope;           /* passes/inline.c: tensor map of the inlined body this copy came from */
+	void *ctl;             /* passes/inline.c: state of a partly unrolled Loop */
 };
 
 struct Graph {
@@ -129,6 +131,8 @@ struct Graph {
 	Tensor **output; int noutput;
 	void *names;           /* name -> Tensor hash (graph.c) */
 	unsigned valid;        /* IR_* facts currently true */
+	Graph *parent;         /* a subgraph (If/Loop/Scan body): the enclosing graph; shares its arena */
+	int ninlined;          /* nodes made by passes/inline.c so far */
 };
 
 enum { IR_SHAPES = 1u << 0, IR_FOLDED = 1u << 1, IR_CANON = 1u << 2 };
@@ -136,6 +140,8 @@ enum { IR_SHAPES = 1u << 0, IR_FOLDED = 1u << 1, IR_CANON = 1u << 2 };
 /* ---- graph.c ---- */
 Graph *graph_new(const char *path);
 void graph_free(Graph *g);
+Graph *graph_new_sub(Graph *parent);    /* a subgraph in parent's arena; never graph_free it */
+int graph_owns(const Graph *g, const Tensor *t); /* t is in g->tensor (not an outer-scope tensor) */
 Tensor *graph_tensor(Graph *g, const char *name);       /* find or create */
 Tensor *graph_find(const Graph *g, const char *name);    /* NULL if absent */
 Tensor *graph_new_tensor(Graph *g, const char *hint);    /* fresh unique name */

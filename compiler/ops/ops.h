@@ -33,6 +33,7 @@ int op_lookup(const char *onnx);      /* OpKind or OP_UNKNOWN */
 #define FAMILY(f) int f##_infer(Node *n, Diag *d); int f##_lower(Node *n, Lower *l);
 FAMILY(conv) FAMILY(pool) FAMILY(gemm) FAMILY(unary) FAMILY(binary)
 FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn) FAMILY(signal) FAMILY(loss)
+FAMILY(control)
 #undef FAMILY
 
 /* helpers.c: shared by families */
