@@ -312,6 +312,12 @@ START_TEST(test_data_errors_name_the_file)
 	ck_assert_float_close(sd.x[6], (0 * 0.5 - 1) / 2, 0);
 	sens_data_free(&sd);
 	sh("rm -rf %s", dir);
+	free(dir);
+	free(bad_shape);
+	free(good);
+	free(range);
+	free(count);
+	free(ftype);
 	prog_free(p);
 	graph_free(g);
 }
@@ -421,6 +427,7 @@ START_TEST(test_baseline_equals_generated_c)
 	ck_assert(s.set.base.metric == (double)ok / N);
 	free(y);
 	sh("rm -rf %s", dir);
+	free(dir);
 	sens_free(&s);
 	set_free(&d);
 	prog_free(p);
@@ -698,6 +705,7 @@ START_TEST(test_cli_report_schema_and_svgs)
 	free(md);
 	free(err);
 	sh("rm -rf %s", dir);
+	free(dir);
 }
 END_TEST
 
@@ -717,6 +725,7 @@ START_TEST(test_cli_errors)
 	ck_assert_ptr_nonnull(strstr(e, "images.npy: labels have type float"));
 	free(e);
 	sh("rm -rf %s", dir);
+	free(dir);
 }
 END_TEST
 

@@ -758,8 +758,8 @@ START_TEST(test_float16_arithmetic)
 	ck_assert_uint_eq(y[0], 0x3e00);
 	ck_assert_int_eq(RUN(max_f16, p, min_, out), AXRT_OK);
 	ck_assert_uint_eq(y[1], 0x3c00);
-	uint16_t n1[2] = {0x7e00, 0x3c00};
-	const void *nin[] = {n1, m1 + 1};
+	uint16_t n1[2] = {0x7e00, 0x3c00}, ones[2] = {0x3c00, 0x3c00};
+	const void *nin[] = {n1, ones};
 	ck_assert_int_eq(RUN(max_f16, p, nin, out), AXRT_OK);
 	ck_assert((y[0] & 0x7c00) == 0x7c00 && (y[0] & 0x3ff) != 0);
 	uint16_t d1[2] = {0x4700, 0xc700}, d2[2] = {0x4000, 0x4000};

@@ -263,6 +263,7 @@ static void
 hook_after(void *ctx, const Program *p, int step, void *const *outp, int sample)
 {
 	HookCtx *h = ctx;
+	(void)outp;   /* observed buffers are resolved by id: they need not be outputs */
 	if (h->cap)
 		for (int k = 0; k < h->cap->nobs; k++) {
 			const Observer *o = &h->cap->obs[k];
