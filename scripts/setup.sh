@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="cmake make gcc pkg-config check libsubunit-dev libprotobuf-c-dev protobuf-c-compiler
 libonnx-dev libonnx-testdata libcjson-dev zlib1g-dev"
-PKGS_TEST="clang-14 libclang-rt-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi"
+PKGS_TEST="clang-14 libclang-rt-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi chromium"
 want="$PKGS"
 [ "${1:-}" = "--test" ] && want="$PKGS $PKGS_TEST"
 

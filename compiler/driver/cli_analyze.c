@@ -2,12 +2,14 @@
  * sensitivity analysis (passes/analysis/): per-layer error sweeps and
  * per-filter significance on the analysis part of the data, written as
  * SENS.json, SENS.md and one SVG per error kind. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analysis.h"
 #include "driver.h"
+#include "report.h"
 
 static const char help[] =
 	"usage: axcc analyze MODEL.onnx --data X [--labels Y] -o SENS.json [options]\n"
@@ -215,6 +217,17 @@ cli_analyze(int argc, char **argv)
 	if (r)
 		return r < 0 ? 0 : r;
 	Diag d = diag_make(a.o.model);
+	/* the output's folder must exist before minutes of analysis, not after */
+	char *dir = strdup(a.out), *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir_p(dir) < 0) {
+			diag_error(&d, "cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			return 1;
+		}
+	}
+	free(dir);
 	Graph *g;
 	Program *p = build_program(&a.o, &d, &g);
 	if (!p)
