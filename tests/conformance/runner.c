@@ -583,5 +583,10 @@ main(int argc, char **argv)
 		rc = 2;
 	if (r.must && check_must_pass(&r))
 		rc = 1;
+	for (int i = 0; i < r.nc; i++) {
+		free(r.c[i].name);
+		free(r.c[i].dir);
+	}
+	free(r.c);
 	return rc;
 }
