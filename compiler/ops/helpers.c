@@ -109,3 +109,27 @@ graph_input_is_static(const Graph *g, const Tensor *t)
 				return 1;
 	return 0;
 }
+
+/* Drops dims of 1 and merges neighbours of the same kind (reduced or
+ * kept) into dims/ored; returns the new rank (at least 1). */
+int32_t
+merge_reduced_dims(const Tensor *x, const int *red, int32_t *dims, int32_t *ored)
+{
+	int32_t r = 0;
+	for (int k = 0; k < x->rank; k++) {
+		if (x->dim[k] == 1)
+			continue;
+		if (r > 0 && ored[r - 1] == red[k]) {
+			dims[r - 1] *= (int32_t)x->dim[k];
+			continue;
+		}
+		dims[r] = (int32_t)x->dim[k];
+		ored[r++] = red[k];
+	}
+	if (r == 0) {
+		dims[0] = 1;
+		ored[0] = 1;
+		r = 1;
+	}
+	return r;
+}

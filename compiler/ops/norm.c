@@ -323,30 +323,6 @@ norm_lower_layernorm(Node *n, Lower *l)
 	return 0;
 }
 
-/* Drops dims of 1 and merges neighbours of the same kind (reduced or
- * kept) into dims/ored; returns the new rank (at least 1). */
-static int32_t
-norm_merge(const Tensor *x, const int *red, int32_t *dims, int32_t *ored)
-{
-	int32_t r = 0;
-	for (int k = 0; k < x->rank; k++) {
-		if (x->dim[k] == 1)
-			continue;
-		if (r > 0 && ored[r - 1] == red[k]) {
-			dims[r - 1] *= (int32_t)x->dim[k];
-			continue;
-		}
-		dims[r] = (int32_t)x->dim[k];
-		ored[r++] = red[k];
-	}
-	if (r == 0) {
-		dims[0] = 1;
-		ored[0] = 1;
-		r = 1;
-	}
-	return r;
-}
-
 static int
 norm_lower_mvn(Node *n, Lower *l)
 {
@@ -356,7 +332,7 @@ norm_lower_mvn(Node *n, Lower *l)
 
 	if (norm_mvn_axes(n, l->d, red) < 0)
 		return -1;
-	p.rank = norm_merge(n->in[0], red, p.dims, p.red);
+	p.rank = merge_reduced_dims(n->in[0], red, p.dims, p.red);
 	for (int k = 0; k < p.rank; k++)
 		if (!p.red[k])
 			nkept *= p.dims[k];

@@ -42,6 +42,9 @@ int norm_axis(Node *n, Diag *d, int64_t axis, int rank, int *out); /* negative -
 int check_dtype(Node *n, Diag *d, const Tensor *t, const DType *ok, int nok);
 int check_rank(Node *n, Diag *d, const Tensor *t, int lo, int hi);
 void shape_to_i32(const Tensor *t, int32_t *dims);  /* dims, padded with 1 */
+/* Drops dims of 1 and merges neighbours that are both reduced or both kept
+ * (red[k] != 0: reduced) into dims/ored; returns the new rank (>= 1). */
+int32_t merge_reduced_dims(const Tensor *x, const int *red, int32_t *dims, int32_t *ored);
 /* Whether input i of n decides an output shape, so must be constant. */
 int op_static_input(const Node *n, int i);
 /* Whether graph input t feeds such an input of some node. */

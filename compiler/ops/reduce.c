@@ -126,30 +126,6 @@ reduce_infer(Node *n, Diag *d)
 	return 0;
 }
 
-/* Drops dims of 1 and merges neighbours of the same kind (reduced or
- * kept) into dims/ored; returns the new rank (at least 1). */
-static int32_t
-reduce_merge(const Tensor *x, const int *red, int32_t *dims, int32_t *ored)
-{
-	int32_t r = 0;
-	for (int k = 0; k < x->rank; k++) {
-		if (x->dim[k] == 1)
-			continue;
-		if (r > 0 && ored[r - 1] == red[k]) {
-			dims[r - 1] *= (int32_t)x->dim[k];
-			continue;
-		}
-		dims[r] = (int32_t)x->dim[k];
-		ored[r++] = red[k];
-	}
-	if (r == 0) {
-		dims[0] = 1;
-		ored[0] = 1;
-		r = 1;
-	}
-	return r;
-}
-
 static int
 reduce_lower_arg(Node *n, Lower *l)
 {
@@ -181,7 +157,7 @@ reduce_lower(Node *n, Lower *l)
 		return -1;
 	if (rc == 1)
 		return lower_view(l, n, n->out[0], x);
-	p.rank = reduce_merge(x, red, p.dims, p.red);
+	p.rank = merge_reduced_dims(x, red, p.dims, p.red);
 	if (n->op == OP_REDUCELOGSUMEXP)
 		scratch = (size_t)tensor_numel(n->out[0]) * dtype_size(x->dtype);   /* the kernel keeps each group's maximum in x's type */
 	in[0] = lower_buf(l, x);
