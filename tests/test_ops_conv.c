@@ -3,8 +3,9 @@
  * through the interpreter checked against the ONNX spec examples. */
 #include <string.h>
 
+#include "driver.h"
 #include "testutil.h"
-#include "axrt_core.h"
+#include "axrt.h"
 
 #define D(...) ((const int64_t[]){__VA_ARGS__})
 
@@ -556,6 +557,112 @@ START_TEST(test_pool_run_lppool_and_global)
 }
 END_TEST
 
+/* ---- lowering: which kernel each Conv gets ---- */
+
+/* Infers and lowers g (one node); returns its program, which has one step. */
+static Program *
+lower1(Graph *g)
+{
+	Diag d = diag_capture();
+	Program *p;
+
+	ck_assert_msg(run_pipeline(g, &d, NULL) == 0, "pipeline: %s", d.all);
+	p = prog_lower(g, &d);
+	ck_assert_msg(p != NULL, "lower: %s", d.all);
+	ck_assert_int_eq(p->nstep, 1);
+	return p;
+}
+
+/* Constant weights: conv_f32_gemm with the weights packed in panels of
+ * AXRT_GEMM_MR rows and a scratch of (kc + 1) * nc floats; a depthwise
+ * conv: conv_f32_dw with one padded plane (+ the wide loop's plane);
+ * weights that are a graph input: the reference conv_f32. */
+START_TEST(test_conv_lower_picks_kernels)
+{
+	static float w[64 * 3 * 3 * 3], wd[4 * 9];
+	Graph *g = mk2("Conv", 4, D(1, 3, 10, 12), 4, D(64, 3, 3, 3));
+	Program *p;
+	const axrt_convgemm_params *q;
+	const Step *st;
+
+	tg_const(g, g->node[0]->in[1], DT_F32, 4, D(64, 3, 3, 3), w);
+	tg_attr_ints(g, g->node[0], "pads", 4, D(1, 1, 1, 1));
+	p = lower1(g);
+	st = &p->step[0];
+	q = st->params;
+	ck_assert_int_eq(st->k, K_conv_f32_gemm);
+	ck_assert_int_eq(q->kc, 27);                       /* K = 3 * 3 * 3 in one block */
+	ck_assert_int_eq(q->nc, 128);                      /* 120 positions, whole strips */
+	ck_assert_uint_eq(p->buf[st->scratch].size,   /* 64 rows: one strip's room */
+		((size_t)(27 + 1) * AXRT_GEMM_NR + 16) * sizeof(float));
+	ck_assert_uint_eq(p->buf[st->in[1]].size,          /* 64 rows padded to whole panels */
+		(size_t)(64 + AXRT_GEMM_MR - 1) / AXRT_GEMM_MR * AXRT_GEMM_MR * 27 * sizeof(float));
+	ck_assert_ptr_null(p->buf[st->in[1]].t);           /* a constant of its own */
+	prog_free(p);
+	graph_free(g);
+
+	g = mk2("Conv", 4, D(1, 4, 9, 9), 4, D(4, 1, 3, 3));   /* depthwise, 3x3, pad 1 */
+	tg_const(g, g->node[0]->in[1], DT_F32, 4, D(4, 1, 3, 3), wd);
+	tg_attr_int(g, g->node[0], "group", 4);
+	tg_attr_ints(g, g->node[0], "pads", 4, D(1, 1, 1, 1));
+	p = lower1(g);
+	ck_assert_int_eq(p->step[0].k, K_conv_f32_dw);   /* 11 x (11 + 1) + the 8 x 11 + 9 wide plane */
+	ck_assert_uint_eq(p->buf[p->step[0].scratch].size, (size_t)(11 * 12 + 8 * 11 + 9) * sizeof(float));
+	prog_free(p);
+	graph_free(g);
+
+	g = mk2("Conv", 4, D(1, 3, 5, 5), 4, D(2, 3, 3, 3));   /* weights are an input */
+	p = lower1(g);
+	ck_assert_int_eq(p->step[0].k, K_conv_f32);
+	ck_assert_int_eq(p->step[0].scratch, -1);
+	prog_free(p);
+	graph_free(g);
+}
+END_TEST
+
+/* With more than AXRT_GEMM_MC output channels the packed strips of a
+ * column block are kept: nc is halved until they fit in the larger of
+ * the conv's input and output (here 130 x 14 x 14 floats). */
+START_TEST(test_conv_lower_scratch_bounded)
+{
+	static float w[130 * 64 * 9];
+	Graph *g = mk2("Conv", 4, D(1, 64, 16, 16), 4, D(130, 64, 3, 3));
+	Program *p;
+	const axrt_convgemm_params *q;
+
+	tg_const(g, g->node[0]->in[1], DT_F32, 4, D(130, 64, 3, 3), w);
+	p = lower1(g);
+	q = p->step[0].params;
+	ck_assert_int_eq(q->kc, 192);                      /* 576 in three blocks of <= 256 */
+	ck_assert_int_eq(q->nc, 112);                      /* 208 -> 112 */
+	ck_assert_uint_eq(p->buf[p->step[0].scratch].size, ((size_t)(192 + 1) * 112 + 16) * sizeof(float));
+	ck_assert_uint_le((size_t)(192 + 1) * 112, (size_t)130 * 14 * 14);
+	prog_free(p);
+	graph_free(g);
+}
+END_TEST
+
+/* A grouped conv on the blocked GEMM, end to end, against sums written
+ * out by hand: group 2, 1x1 kernel, two channels per group. */
+START_TEST(test_conv_run_gemm_groups)
+{
+	static const float x[4 * 2] = {1, 2, 3, 4, 5, 6, 7, 8};   /* 4 channels, 1 x 2 */
+	static const float w[4 * 2] = {1, 1, 1, -1, 2, 0, 0, 3};  /* 4 out channels x 2 in */
+	static const float b[4] = {0.5f, 0, 0, -1};
+	static const float want[8] = {4.5f, 6.5f, -2, -2, 10, 12, 20, 23};
+	float y[8];
+	Graph *g = mk3("Conv", 3, 4, D(1, 4, 1, 2), 4, D(4, 2, 1, 1), 1, D(4));
+	Diag d = diag_capture();
+
+	tg_const(g, g->node[0]->in[1], DT_F32, 4, D(4, 2, 1, 1), w);
+	tg_const(g, g->node[0]->in[2], DT_F32, 1, D(4), b);
+	tg_attr_int(g, g->node[0], "group", 2);
+	ck_assert_msg(tg_run(g, &d, (const void *const[]){x}, (void *const[]){y}) == 0, "%s", d.all);
+	expect_values(y, want, 8, 0);
+	graph_free(g);
+}
+END_TEST
+
 static Suite *
 ops_conv_suite(void)
 {
@@ -576,6 +683,11 @@ ops_conv_suite(void)
 	tcase_add_test(tc, test_conv_errors_output_size);
 	tcase_add_test(tc, test_pool_errors);
 	tcase_add_test(tc, test_pool_errors_outputs);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lower");
+	tcase_add_test(tc, test_conv_lower_picks_kernels);
+	tcase_add_test(tc, test_conv_lower_scratch_bounded);
+	tcase_add_test(tc, test_conv_run_gemm_groups);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("run");
 	tcase_add_test(tc, test_conv_run_autopad_same_lower);

@@ -3,8 +3,9 @@
  * through the interpreter checked against hand-computed results. */
 #include <string.h>
 
+#include "driver.h"
 #include "testutil.h"
-#include "axrt_core.h"
+#include "axrt.h"
 
 #define D(...) ((const int64_t[]){__VA_ARGS__})
 
@@ -288,6 +289,86 @@ START_TEST(test_gemm_family_rejects_foreign_op)
 }
 END_TEST
 
+/* ---- lowering onto the blocked GEMM ---- */
+
+/* Infers and lowers g (one node); returns the kernel of its one step. */
+static KernelId
+lowered_kernel(Graph *g)
+{
+	Diag d = diag_capture();
+	Program *p;
+	KernelId k;
+
+	ck_assert_msg(run_pipeline(g, &d, NULL) == 0, "pipeline: %s", d.all);
+	p = prog_lower(g, &d);
+	ck_assert_msg(p != NULL, "lower: %s", d.all);
+	ck_assert_int_eq(p->nstep, 1);
+	k = p->step[0].k;
+	prog_free(p);
+	return k;
+}
+
+/* A constant B goes to gemm_f32_packed (one row of A too: no scratch);
+ * alpha != 1, a C that varies along m, or a runtime B stay on the
+ * reference gemm_f32; MatMul by a constant 2-D B goes packed too. */
+START_TEST(test_gemm_lower_picks_kernels)
+{
+	static float b[6 * 5], c[4 * 5];
+	static const struct { int64_t m; float alpha; int crank; int cdim0; KernelId want; } cases[] = {
+		{4, 1.0f, 1, 5, K_gemm_f32_packed}, {4, 1.0f, 0, 0, K_gemm_f32_packed},
+		{4, 1.0f, 2, 1, K_gemm_f32_packed}, {1, 1.0f, 1, 5, K_gemm_f32_packed},
+		{4, 2.0f, 1, 5, K_gemm_f32}, {4, 1.0f, 2, 4, K_gemm_f32},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int crank = cases[i].crank;
+		Graph *g = crank ? mk3("Gemm", DT_F32, 3, 2, D(cases[i].m, 6), 2, D(6, 5), crank,
+				crank == 1 ? D(5) : D(cases[i].cdim0, 5))
+			: mk2("Gemm", 2, D(cases[i].m, 6), 2, D(6, 5));
+		tg_const(g, g->node[0]->in[1], DT_F32, 2, D(6, 5), b);
+		if (crank)
+			tg_const(g, g->node[0]->in[2], DT_F32, crank, crank == 1 ? D(5) : D(cases[i].cdim0, 5), c);
+		tg_attr_float(g, g->node[0], "alpha", cases[i].alpha);
+		ck_assert_msg(lowered_kernel(g) == cases[i].want, "case %zu", i);
+		graph_free(g);
+	}
+	Graph *g = mk2("MatMul", 3, D(2, 3, 6), 2, D(6, 5));
+	tg_const(g, g->node[0]->in[1], DT_F32, 2, D(6, 5), b);
+	ck_assert_int_eq(lowered_kernel(g), K_gemm_f32_packed);
+	graph_free(g);
+	g = mk2("Gemm", 2, D(4, 6), 2, D(6, 5));   /* B at run time */
+	ck_assert_int_eq(lowered_kernel(g), K_gemm_f32);
+	graph_free(g);
+}
+END_TEST
+
+/* The packed path end to end, worked by hand: transB, beta 0.5 on a
+ * scalar C (folded into a bias at compile time), a fused Relu, 4 rows. */
+START_TEST(test_gemm_run_packed_beta_scalar_c)
+{
+	const float a[] = {1, 2, 3, 4, -1, -2, 0, 1}, bt[] = {5, 7, 6, 8}, c[] = {-4};
+	float y[8];
+	Graph *g = mk3("Gemm", DT_F32, 3, 2, D(4, 2), 2, D(2, 2), 0, D(0));
+	Node *n = g->node[0];
+	Diag d = diag_capture();
+
+	tg_const(g, n->in[1], DT_F32, 2, D(2, 2), bt);   /* B^T = [[5,6],[7,8]] */
+	tg_const(g, n->in[2], DT_F32, 0, D(0), c);
+	tg_attr_int(g, n, "transB", 1);
+	tg_attr_float(g, n, "beta", 0.5f);
+	n->act = AXRT_ACT_RELU;
+	ck_assert_msg(tg_run(g, &d, (const void *const[]){a}, (void *const[]){y}) == 0, "%s", d.last);
+	ck_assert_float_eq(y[0], 17.0f);   /* 1*5 + 2*7 - 2 */
+	ck_assert_float_eq(y[1], 20.0f);   /* 1*6 + 2*8 - 2 */
+	ck_assert_float_eq(y[2], 41.0f);   /* 3*5 + 4*7 - 2 */
+	ck_assert_float_eq(y[3], 48.0f);
+	ck_assert_float_eq(y[4], 0.0f);    /* -5 - 14 - 2 < 0 */
+	ck_assert_float_eq(y[5], 0.0f);
+	ck_assert_float_eq(y[6], 5.0f);    /* 0*5 + 1*7 - 2 */
+	ck_assert_float_eq(y[7], 6.0f);
+	graph_free(g);
+}
+END_TEST
+
 static Suite *
 gemm_suite(void)
 {
@@ -303,6 +384,10 @@ gemm_suite(void)
 	tcase_add_test(tc, test_matmul_infer_errors);
 	tcase_add_test(tc, test_einsum_infer_errors);
 	tcase_add_test(tc, test_gemm_family_rejects_foreign_op);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lower");
+	tcase_add_test(tc, test_gemm_lower_picks_kernels);
+	tcase_add_test(tc, test_gemm_run_packed_beta_scalar_c);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("run");
 	tcase_add_test(tc, test_gemm_run_const_transposed_b_relu);

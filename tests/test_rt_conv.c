@@ -1,5 +1,6 @@
 /* test_rt_conv.c: the conv family's kernels (runtime/kernels/conv.c) against
- * the ONNX spec examples and a naive gather-form reference written here. */
+ * the ONNX spec examples and a naive gather-form reference written here;
+ * the fast depthwise kernel against the reference conv_f32. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,115 @@ START_TEST(test_conv_activations)
 }
 END_TEST
 
+/* ---- conv_f32_dw against conv_f32 ---- */
+
+/* The scratch conv_f32_dw documents in axrt_conv.h, in floats. */
+static size_t
+dw_scratch(const axrt_conv_params *p)
+{
+	size_t hp = (size_t)(p->out[1] - 1) * p->stride[1] + (size_t)(p->k[1] - 1) * p->dil[1] + 1;
+	size_t wp = (size_t)(p->out[2] - 1) * p->stride[2] + (size_t)(p->k[2] - 1) * p->dil[2] + 1;
+	size_t n = hp * (wp + 1);
+
+	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
+	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+		n += (size_t)(p->out[1] - 1) * wp + p->out[2];
+	return n;
+}
+
+/* One depthwise case: conv_f32_dw and conv_f32 agree (same summation
+ * order; the padding taps add w * 0), and neither the scratch of the
+ * documented size nor the output is overrun. */
+static void
+dw_case(const axrt_conv_params *p)
+{
+	int nx = p->n * p->c * vol(p->in), ny = p->n * p->m * vol(p->out), nw = p->m * vol(p->k);
+	size_t ns = dw_scratch(p);
+	float *x = randv(nx), *w = randv(nw), *b = irand(0, 1) ? randv(p->m) : NULL;
+	float *y = malloc(sizeof *y * (size_t)(ny + 16)), *ref = malloc(sizeof *ref * (size_t)ny);
+	float *scr = malloc(sizeof *scr * (ns + 16));
+	const void *in[3] = {x, w, b};
+	void *out[1] = {y}, *rout[1] = {ref};
+
+	for (int i = 0; i < 16; i++)
+		y[ny + i] = scr[ns + i] = 777.0f;
+	ck_assert_int_eq(axrt_conv_f32(p, in, rout, NULL), AXRT_OK);
+	ck_assert_int_eq(axrt_conv_f32_dw(p, in, out, scr), AXRT_OK);
+	for (int i = 0; i < ny; i++)
+		ck_assert_msg(fabsf(y[i] - ref[i]) <= 1e-6f + 1e-6f * fabsf(ref[i]),
+			"c%d in %dx%d k %dx%d s %d,%d d %d,%d p %d,%d: y[%d] = %.9g, conv_f32 %.9g",
+			p->c, p->in[1], p->in[2], p->k[1], p->k[2], p->stride[1], p->stride[2],
+			p->dil[1], p->dil[2], p->pad[1], p->pad[2], i, y[i], ref[i]);
+	for (int i = 0; i < 16; i++) {
+		ck_assert_msg(y[ny + i] == 777.0f, "output overrun");
+		ck_assert_msg(scr[ns + i] == 777.0f, "scratch overrun");
+	}
+	free(x), free(w), free(b), free(y), free(ref), free(scr);
+}
+
+/* Random depthwise geometries in 1 or 2 dims, half of them 3x3 at stride
+ * 1 or 2 (the unrolled loops), planes narrow and wide, all activations. */
+START_TEST(test_conv_dw_random)
+{
+	for (int it = 0, done = 0; done < 300 && it < 6000; it++) {
+		int nsp = irand(1, 2), k3 = irand(0, 1), in[2], k[2], st[2], dl[2], pad[2], out[2];
+		for (int a = 0; a < nsp; a++) {
+			in[a] = irand(0, 3) ? irand(1, 12) : irand(30, 45);
+			k[a] = k3 ? 3 : irand(1, 5);
+			st[a] = k3 ? irand(1, 2) : irand(1, 3);
+			dl[a] = k3 && irand(0, 1) ? 1 : irand(1, 2);
+			pad[a] = irand(0, k[a]);
+			out[a] = (in[a] + pad[a] + irand(0, pad[a]) - (k[a] - 1) * dl[a] - 1) / st[a] + 1;
+		}
+		if (out[0] < 1 || (nsp == 2 && out[1] < 1))
+			continue;
+		int c = irand(1, 5);
+		axrt_conv_params p = mkparams(nsp, irand(1, 2), c, c, c, in, k, st, dl, pad, out);
+		p.act = irand(0, 1) ? irand(AXRT_ACT_RELU, AXRT_ACT_HARDSWISH) : AXRT_ACT_NONE;
+		p.act_alpha = p.act == AXRT_ACT_CLIP ? -0.3f : 0.2f;
+		p.act_beta = p.act == AXRT_ACT_CLIP ? 0.6f : 0.5f;
+		dw_case(&p);
+		done++;
+	}
+}
+END_TEST
+
+/* MobileNet's depthwise layers, scaled down: 3x3 pad 1 at stride 1 and 2
+ * over 56-, 28-, 14- and 7-wide planes with Clip(0, 6). */
+START_TEST(test_conv_dw_network_shapes)
+{
+	static const int geo[][3] = {{56, 1}, {56, 2}, {28, 1}, {14, 2}, {14, 1}, {7, 1}};
+	for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+		int h = geo[i][0], s = geo[i][1], o = (h + 2 - 3) / s + 1;
+		int in[2] = {h, h}, k[2] = {3, 3}, st[2] = {s, s}, dl[2] = {1, 1}, pad[2] = {1, 1};
+		int out[2] = {o, o};
+		axrt_conv_params p = mkparams(2, 1, 3, 3, 3, in, k, st, dl, pad, out);
+		p.act = AXRT_ACT_CLIP;
+		p.act_alpha = 0.0f;
+		p.act_beta = 6.0f;
+		dw_case(&p);
+	}
+}
+END_TEST
+
+START_TEST(test_conv_dw_rejects_bad_params)
+{
+	float v[64] = {0}, scr[64];
+	int in[2] = {3, 3}, k[2] = {3, 3}, st[2] = {1, 1}, dl[2] = {1, 1}, pad[2] = {1, 1}, out[2] = {3, 3};
+	axrt_conv_params p = mkparams(2, 1, 2, 2, 2, in, k, st, dl, pad, out);
+	const void *inp[3] = {v, v, NULL};
+	void *outp[1] = {v + 32};
+
+	ck_assert_int_eq(axrt_conv_f32_dw(&p, inp, outp, scr), AXRT_OK);
+	ck_assert_int_eq(axrt_conv_f32_dw(&p, inp, outp, NULL), AXRT_EINVAL);   /* no scratch */
+	p.group = 1;                                                             /* not depthwise */
+	ck_assert_int_eq(axrt_conv_f32_dw(&p, inp, outp, scr), AXRT_EINVAL);
+	p = mkparams(3, 1, 2, 2, 2, (int[]){2, 2, 2}, (int[]){1, 1, 1}, (int[]){1, 1, 1},
+		(int[]){1, 1, 1}, (int[]){0, 0, 0}, (int[]){2, 2, 2});          /* 3-D */
+	ck_assert_int_eq(axrt_conv_f32_dw(&p, inp, outp, scr), AXRT_EINVAL);
+}
+END_TEST
+
 static Suite *
 conv_suite(void)
 {
@@ -397,6 +507,11 @@ conv_suite(void)
 	tcase_add_test(tc, test_convtranspose_random_1d);
 	tcase_add_test(tc, test_convtranspose_random_2d);
 	tcase_add_test(tc, test_convtranspose_random_3d);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("depthwise");
+	tcase_add_test(tc, test_conv_dw_random);
+	tcase_add_test(tc, test_conv_dw_network_shapes);
+	tcase_add_test(tc, test_conv_dw_rejects_bad_params);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 /* test_rt_gemm.c: the gemm family's kernels (runtime/kernels/gemm.c) --
  * Gemm, MatMul, Einsum, Det -- against naive references in double written
- * here and hand-computed examples. */
+ * here and hand-computed examples; the blocked GEMM kernels (conv_f32_gemm,
+ * gemm_f32_packed) against the reference kernels on random shapes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +351,294 @@ START_TEST(test_det_examples_and_random)
 }
 END_TEST
 
+/* ---- the blocked GEMM: conv_f32_gemm and gemm_f32_packed against the
+ * reference kernels conv_f32 and gemm_f32 ---- */
+
+/* ng row-major rows x cols matrices packed as axrt_gemm.h documents for
+ * k blocks of kc columns: block after block, inside a block panels of
+ * AXRT_GEMM_MR rows, inside a panel the MR values of each column in
+ * turn, missing rows zero. */
+static float *
+pack_panels(const float *w, int ng, int rows, int cols, int kc)
+{
+	int mr = AXRT_GEMM_MR, rp = (rows + mr - 1) / mr * mr;
+	float *v = calloc((size_t)ng * rp * cols + 1, sizeof *v);
+
+	for (int g = 0; g < ng; g++)
+		for (int k = 0; k < cols; k++) {
+			int k0 = k / kc * kc, kb = cols - k0 < kc ? cols - k0 : kc;
+			for (int i = 0; i < rows; i++)
+				v[(size_t)g * rp * cols + (size_t)k0 * rp + (size_t)(i / mr) * mr * kb
+					+ (size_t)(k - k0) * mr + i % mr] = w[((size_t)g * rows + i) * cols + k];
+		}
+	return v;
+}
+
+/* The scratch axrt_gemm.h documents, in floats, for a GEMM of `rows`
+ * rows of A (ORDER GEMM_SCRATCH). */
+static size_t
+scratch_floats(int rows, int kc, int nc)
+{
+	return (size_t)(kc + 1) * (rows > AXRT_GEMM_MC ? nc : AXRT_GEMM_NR) + 16;
+}
+
+/* The n x k matrix wt packed for one row of A (axrt_gemm.h): strips of
+ * AXRT_GEMV_NR rows of wt, column after column, missing rows zero. */
+static float *
+pack_strips(const float *wt, int n, int k)
+{
+	int nr = AXRT_GEMV_NR, np = (n + nr - 1) / nr * nr;
+	float *v = calloc((size_t)np * k + 1, sizeof *v);
+
+	for (int j = 0; j < n; j++)
+		for (int i = 0; i < k; i++)
+			v[((size_t)(j / nr) * k + i) * nr + j % nr] = wt[(size_t)j * k + i];
+	return v;
+}
+
+/* n floats followed by GUARD floats of a pattern the kernel must not touch. */
+#define GUARD 32
+static float *
+guarded(size_t n)
+{
+	float *v = malloc((n + GUARD) * sizeof *v);
+	for (size_t i = 0; i < n + GUARD; i++)
+		v[i] = i < n ? frand() : 1234.5f;
+	return v;
+}
+
+static void
+check_guard(const float *v, size_t n, const char *what)
+{
+	for (size_t i = n; i < n + GUARD; i++)
+		ck_assert_msg(v[i] == 1234.5f, "%s overrun at %zu", what, i - n);
+}
+
+/* y == want within tol (absolute and relative): float rounding */
+static void
+check_near(const float *y, const float *want, size_t cnt, float tol, const char *what)
+{
+	for (size_t i = 0; i < cnt; i++)
+		ck_assert_msg(fabsf(y[i] - want[i]) <= tol + tol * fabsf(want[i]),
+			"%s: y[%zu] = %.9g, reference %.9g", what, i, y[i], want[i]);
+}
+
+static int
+cvol(const int32_t *d)
+{
+	return d[0] * d[1] * d[2];
+}
+
+/* A random conv geometry over nsp spatial dims: groups, strides, pads,
+ * dilations, odd sizes; often 1x1 at stride 1 without pads (the path
+ * that reads x directly), sometimes big enough for several column, k
+ * and row blocks. Returns 0 when the output would be empty. */
+static int
+conv_geom(int nsp, axrt_convgemm_params *q)
+{
+	int g = irand(1, 3), big = irand(0, 9) == 0, one = irand(0, 2) == 0;
+
+	memset(q, 0, sizeof *q);
+	q->n = irand(1, 2);
+	q->group = g;
+	q->c = g * irand(1, big ? 12 : 4);
+	q->m = g * (big ? irand(100, 140) : irand(1, 15));
+	for (int a = 0; a < 3; a++) {
+		int sp = a >= 3 - nsp, in = sp ? irand(1, nsp == 3 ? 6 : big ? 24 : 11) : 1;
+		q->in[a] = in;
+		q->k[a] = sp && !one ? irand(1, 4) : 1;
+		q->stride[a] = sp && !one ? irand(1, 3) : 1;
+		q->dil[a] = sp && !one ? irand(1, 2) : 1;
+		q->pad[a] = sp && !one ? irand(0, q->k[a]) : 0;
+		q->out[a] = (in + q->pad[a] + (sp && !one ? irand(0, q->pad[a]) : 0)
+			- (q->k[a] - 1) * q->dil[a] - 1) / q->stride[a] + 1;
+		if (q->out[a] < 1)
+			return 0;
+	}
+	q->act = irand(0, 2) ? irand(AXRT_ACT_NONE, AXRT_ACT_HARDSWISH) : AXRT_ACT_NONE;
+	q->act_alpha = q->act == AXRT_ACT_CLIP ? -0.2f : 0.3f;
+	q->act_beta = q->act == AXRT_ACT_CLIP ? 0.4f : 0.5f;
+	return 1;
+}
+
+static void
+conv_gemm_case(const axrt_convgemm_params *q)
+{
+	axrt_conv_params p;
+	int cg = q->c / q->group, mg = q->m / q->group, kk = cg * cvol(q->k);
+	size_t nx = (size_t)q->n * q->c * cvol(q->in), ny = (size_t)q->n * q->m * cvol(q->out);
+	size_t nw = (size_t)q->m * kk, nscr = scratch_floats(mg, q->kc, q->nc);
+	float *x = frandv(nx), *w = frandv(nw), *b = irand(0, 1) ? frandv((size_t)q->m) : NULL;
+	float *wp = pack_panels(w, q->group, mg, kk, q->kc), *y = guarded(ny), *ref = malloc(ny * sizeof *ref);
+	float *scr = guarded(nscr + 1);   /* used from scr + 1: 4 bytes past an alignment */
+	const void *in[3] = {x, wp, b}, *rin[3] = {x, w, b};
+	void *out[1] = {y}, *rout[1] = {ref};
+	char what[160];
+
+	memset(&p, 0, sizeof p);
+	p.n = q->n, p.c = q->c, p.m = q->m, p.group = q->group;
+	memcpy(p.in, q->in, sizeof p.in);
+	memcpy(p.out, q->out, sizeof p.out);
+	memcpy(p.k, q->k, sizeof p.k);
+	memcpy(p.stride, q->stride, sizeof p.stride);
+	memcpy(p.dil, q->dil, sizeof p.dil);
+	memcpy(p.pad, q->pad, sizeof p.pad);
+	p.act = q->act, p.act_alpha = q->act_alpha, p.act_beta = q->act_beta;
+	snprintf(what, sizeof what, "n%d c%d m%d g%d in %dx%dx%d k %dx%dx%d s %d,%d p %d,%d kc %d nc %d act %d",
+		q->n, q->c, q->m, q->group, q->in[0], q->in[1], q->in[2], q->k[0], q->k[1], q->k[2],
+		q->stride[1], q->stride[2], q->pad[1], q->pad[2], q->kc, q->nc, q->act);
+	ck_assert_int_eq(axrt_conv_f32(&p, rin, rout, NULL), AXRT_OK);
+	ck_assert_msg(axrt_conv_f32_gemm(q, in, out, scr + 1) == AXRT_OK, "%s", what);
+	check_near(y, ref, ny, 2e-6f, what);   /* the same order of sums as conv_f32 */
+	check_guard(y, ny, "output");
+	check_guard(scr + 1, nscr, "scratch");
+	free(x), free(w), free(b), free(wp), free(y), free(ref), free(scr);
+}
+
+/* Fast against reference over random geometries and blockings: kc from
+ * 1 to K (k blocks), nc from 16 to 64 (column blocks). */
+static void
+conv_gemm_sweep(int nsp, int iters)
+{
+	for (int it = 0, done = 0; done < iters && it < iters * 20; it++) {
+		axrt_convgemm_params q;
+		if (!conv_geom(nsp, &q))
+			continue;
+		int kk = q.c / q.group * cvol(q.k);
+		q.kc = irand(0, 2) ? kk : irand(1, kk);
+		q.nc = AXRT_GEMM_NR * irand(1, 4);
+		conv_gemm_case(&q);
+		done++;
+	}
+}
+
+START_TEST(test_conv_gemm_random_1d) { conv_gemm_sweep(1, 150); }
+END_TEST
+START_TEST(test_conv_gemm_random_2d) { conv_gemm_sweep(2, 200); }
+END_TEST
+START_TEST(test_conv_gemm_random_3d) { conv_gemm_sweep(3, 60); }
+END_TEST
+
+/* The shapes of the benchmark networks' layers, scaled down: 3x3 pad 1,
+ * 7x7 stride 2, 1x1 stride 2, 1x1 over 7x7 (a 49-column GEMM), each with
+ * the blocking the compiler picks (kc <= 256, nc 256). */
+START_TEST(test_conv_gemm_network_shapes)
+{
+	static const int geo[][7] = {   /* c m h k s pad act */
+		{16, 24, 28, 3, 1, 1, AXRT_ACT_RELU}, {3, 16, 33, 7, 2, 3, AXRT_ACT_RELU},
+		{32, 64, 14, 1, 2, 0, AXRT_ACT_NONE}, {40, 60, 7, 1, 1, 0, AXRT_ACT_CLIP},
+		{64, 48, 13, 3, 1, 1, AXRT_ACT_RELU}, {300, 20, 5, 3, 1, 1, AXRT_ACT_NONE},
+	};
+	for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+		const int *g = geo[i];
+		axrt_convgemm_params q;
+		memset(&q, 0, sizeof q);
+		q.n = 1, q.c = g[0], q.m = g[1], q.group = 1;
+		q.in[0] = q.out[0] = q.k[0] = q.stride[0] = q.dil[0] = 1;
+		q.in[1] = q.in[2] = g[2];
+		q.k[1] = q.k[2] = g[3];
+		q.stride[1] = q.stride[2] = g[4];
+		q.pad[1] = q.pad[2] = g[5];
+		q.dil[1] = q.dil[2] = 1;
+		q.out[1] = q.out[2] = (g[2] + 2 * g[5] - g[3]) / g[4] + 1;
+		q.act = g[6], q.act_alpha = 0.0f, q.act_beta = 6.0f;
+		int kk = g[0] * g[3] * g[3], nkb = (kk + 255) / 256, npos = q.out[1] * q.out[2];
+		q.kc = (kk + nkb - 1) / nkb;
+		q.nc = npos < 256 ? (npos + 15) / 16 * 16 : 256;
+		conv_gemm_case(&q);
+	}
+}
+END_TEST
+
+START_TEST(test_conv_gemm_rejects_bad_params)
+{
+	axrt_convgemm_params q;
+	float v[64] = {0}, scr[2 * AXRT_GEMM_NR + 16];
+	const void *in[3] = {v, v, NULL};
+	void *out[1] = {v};
+
+	memset(&q, 0, sizeof q);
+	q.n = q.c = q.m = q.group = 1;
+	for (int a = 0; a < 3; a++)
+		q.in[a] = q.out[a] = q.k[a] = q.stride[a] = q.dil[a] = 1;
+	q.kc = 1;
+	q.nc = AXRT_GEMM_NR;
+	ck_assert_int_eq(axrt_conv_f32_gemm(&q, in, out, scr), AXRT_OK);
+	ck_assert_int_eq(axrt_conv_f32_gemm(&q, in, out, NULL), AXRT_EINVAL);   /* no scratch */
+	q.nc = AXRT_GEMM_NR + 1;                                              /* not whole strips */
+	ck_assert_int_eq(axrt_conv_f32_gemm(&q, in, out, scr), AXRT_EINVAL);
+	q.nc = AXRT_GEMM_NR;
+	q.kc = 0;
+	ck_assert_int_eq(axrt_conv_f32_gemm(&q, in, out, scr), AXRT_EINVAL);
+	q.kc = 1;
+	q.group = 2;                                                          /* does not divide c */
+	ck_assert_int_eq(axrt_conv_f32_gemm(&q, in, out, scr), AXRT_EINVAL);
+}
+END_TEST
+
+/* gemm_f32_packed against gemm_f32 (alpha 1, beta 1, C a row bias or
+ * none) over random sizes, transposes, activations and blockings. */
+static void
+gemm_packed_case(int m, int n, int k, int ta, int bias, int act, int kc, int nc)
+{
+	float *a = frandv((size_t)m * k), *w = frandv((size_t)k * n), *c = frandv((size_t)n);
+	float *wt = malloc((size_t)k * n * sizeof *wt + 1), *ref = malloc((size_t)m * n * sizeof *ref);
+	float *y = guarded((size_t)m * n), *scr = guarded(scratch_floats(n, kc, nc)), *wp;
+	axrt_gemm_params rp = {m, n, k, ta, 0, 1.0f, 1.0f, 0, 1, act, 0.1f, 0.6f};
+	axrt_gemmpk_params q = {m, n, k, ta, kc, nc, act, 0.1f, 0.6f};
+	const void *in[3] = {a, NULL, bias ? c : NULL}, *rin[3] = {a, w, bias ? c : NULL};
+	void *out[1] = {y}, *rout[1] = {ref};
+	char what[96];
+
+	if (act == AXRT_ACT_CLIP)
+		rp.act_alpha = q.act_alpha = -0.3f;
+	for (int i = 0; i < k; i++)   /* W^T: n x k */
+		for (int j = 0; j < n; j++)
+			wt[(size_t)j * k + i] = w[(size_t)i * n + j];
+	wp = m > 1 ? pack_panels(wt, 1, n, k, kc) : pack_strips(wt, n, k);
+	in[1] = wp;
+	snprintf(what, sizeof what, "m%d n%d k%d ta%d bias%d act%d kc%d nc%d", m, n, k, ta, bias, act, kc, nc);
+	ck_assert_int_eq(axrt_gemm_f32(&rp, rin, rout, NULL), AXRT_OK);
+	ck_assert_msg(axrt_gemm_f32_packed(&q, in, out, m > 1 ? scr : NULL) == AXRT_OK, "%s", what);
+	check_near(y, ref, (size_t)m * n, 1e-6f * (k + 4), what);   /* bias first vs last */
+	check_guard(y, (size_t)m * n, "output");
+	check_guard(scr, scratch_floats(n, kc, nc), "scratch");
+	free(a), free(w), free(c), free(wt), free(ref), free(y), free(scr), free(wp);
+}
+
+START_TEST(test_gemm_packed_random)
+{
+	for (int t = 0; t < 200; t++) {
+		int m = irand(1, 40), n = irand(1, 30), k = irand(1, 70);
+		gemm_packed_case(m, n, k, irand(0, 1), irand(0, 1),
+			irand(0, 1) ? AXRT_ACT_NONE : irand(AXRT_ACT_RELU, AXRT_ACT_HARDSWISH),
+			irand(1, k), AXRT_GEMM_NR * irand(1, 3));
+	}
+	gemm_packed_case(130, 140, 300, 0, 1, AXRT_ACT_RELU, 150, 64);   /* several blocks of each */
+	gemm_packed_case(1, 150, 70, 0, 1, AXRT_ACT_CLIP, 70, 16);        /* three strips, the last short */
+}
+END_TEST
+
+START_TEST(test_gemm_packed_rejects_bad_params)
+{
+	float v[64] = {0}, scr[2 * AXRT_GEMM_NR + 16];
+	axrt_gemmpk_params q = {1, 1, 1, 0, 1, AXRT_GEMM_NR, 0, 0, 0};
+	const void *in[3] = {v, v, NULL};
+	void *out[1] = {v};
+
+	ck_assert_int_eq(axrt_gemm_f32_packed(&q, in, out, scr), AXRT_OK);
+	ck_assert_int_eq(axrt_gemm_f32_packed(&q, in, out, NULL), AXRT_OK);      /* one row: none */
+	q.m = 2;
+	ck_assert_int_eq(axrt_gemm_f32_packed(&q, in, out, NULL), AXRT_EINVAL);
+	q.m = 1;
+	q.nc = 8;
+	ck_assert_int_eq(axrt_gemm_f32_packed(&q, in, out, scr), AXRT_EINVAL);
+	q.nc = AXRT_GEMM_NR;
+	q.kc = 0;
+	ck_assert_int_eq(axrt_gemm_f32_packed(&q, in, out, scr), AXRT_EINVAL);
+}
+END_TEST
+
 static Suite *
 gemm_suite(void)
 {
@@ -370,6 +659,15 @@ gemm_suite(void)
 	tcase_add_test(tc, test_einsum_unary_patterns);
 	tcase_add_test(tc, test_einsum_double_and_errors);
 	tcase_add_test(tc, test_det_examples_and_random);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("blocked");
+	tcase_add_test(tc, test_conv_gemm_random_1d);
+	tcase_add_test(tc, test_conv_gemm_random_2d);
+	tcase_add_test(tc, test_conv_gemm_random_3d);
+	tcase_add_test(tc, test_conv_gemm_network_shapes);
+	tcase_add_test(tc, test_conv_gemm_rejects_bad_params);
+	tcase_add_test(tc, test_gemm_packed_random);
+	tcase_add_test(tc, test_gemm_packed_rejects_bad_params);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -273,13 +273,14 @@ conv_infer(Node *n, Diag *d)
 	return window_check_size(n, d, n->out[0]);
 }
 
-/* Blocking of convgemm_f32: kc rows of the im2col matrix (K split into
+/* Blocking of conv_f32_gemm: kc rows of the im2col matrix (K split into
  * equal blocks of at most CONV_KC) by nc output positions (at most
- * CONV_NC, a multiple of AXRT_GEMM_NR), halved while the scratch
- * (kc * nc floats) exceeds the larger of the conv's input and output. */
-#include <stdlib.h> /* TUNING-TEMP */
-#define CONV_KC (getenv("AXCC_KC") ? atoi(getenv("AXCC_KC")) : 256)
-#define CONV_NC (getenv("AXCC_NC") ? atoi(getenv("AXCC_NC")) : 256)
+ * CONV_NC, a multiple of AXRT_GEMM_NR). When the packed strips of a
+ * column block are kept (more than AXRT_GEMM_MC rows), nc is halved
+ * while they ((kc + 1) * nc floats) exceed the larger of the conv's
+ * input and output. */
+#define CONV_KC 256
+#define CONV_NC 256
 static void
 conv_blocking(const axrt_conv_params *p, axrt_convgemm_params *q)
 {
@@ -291,12 +292,12 @@ conv_blocking(const axrt_conv_params *p, axrt_convgemm_params *q)
 
 	q->kc = (int32_t)((kk + nkb - 1) / nkb);
 	nc = (nc + nr - 1) / nr * nr;
-	while (nc > nr && q->kc * nc > cap)
+	while (p->m / p->group > AXRT_GEMM_MC && nc > nr && (q->kc + 1) * nc > cap)
 		nc = (nc / 2 + nr - 1) / nr * nr;
 	q->nc = (int32_t)nc;
 }
 
-/* A Conv with constant weights as convgemm_f32: the weights packed for
+/* A Conv with constant weights as conv_f32_gemm: the weights packed for
  * the blocked GEMM, one matrix (m/group x c/group*k...) per group. */
 static int
 conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
@@ -322,11 +323,28 @@ conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
 	q.act_beta = p->act_beta;
 	conv_blocking(p, &q);
 	in[0] = lower_buf(l, n->in[0]);
-	in[1] = gemm_pack_a(l, arena_printf(l->a, "%s_packed", w->name), w->init, p->group, mg, kk);
+	in[1] = gemm_pack_a(l, arena_printf(l->a, "%s_packed", w->name), w->init, p->group, mg, kk,
+		q.kc);
 	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
 	out[0] = lower_buf(l, n->out[0]);
-	lower_step(l, n, K_convgemm_f32, &q, 3, in, 1, out, (size_t)q.kc * q.nc * sizeof(float));
+	lower_step(l, n, K_conv_f32_gemm, &q, 3, in, 1, out, gemm_scratch_bytes(mg, q.kc, q.nc));
 	return 0;
+}
+
+/* Scratch of conv_f32_dw (axrt_conv.h; ORDER CONVDW_SCRATCH): a padded
+ * input plane, and the plane of the wide loop for narrow 3x3 unit-stride
+ * kernels. */
+static size_t
+conv_dw_scratch(const axrt_conv_params *p)
+{
+	int64_t hp = (int64_t)(p->out[1] - 1) * p->stride[1] + (int64_t)(p->k[1] - 1) * p->dil[1] + 1;
+	int64_t wp = (int64_t)(p->out[2] - 1) * p->stride[2] + (int64_t)(p->k[2] - 1) * p->dil[2] + 1;
+	int64_t n = hp * (wp + 1);
+
+	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
+	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+		n += (int64_t)(p->out[1] - 1) * wp + p->out[2];
+	return (size_t)n * sizeof(float);
 }
 
 int
@@ -336,6 +354,8 @@ conv_lower(Node *n, Lower *l)
 	Window w;
 	int64_t m;
 	int in[3], out[1];
+	KernelId k = K_conv_f32;
+	size_t scratch = 0;
 
 	if (conv_geom(n, l->d, &w, &m) < 0)
 		return -1;
@@ -353,12 +373,17 @@ conv_lower(Node *n, Lower *l)
 	p.act = n->act;
 	p.act_alpha = n->act_alpha;
 	p.act_beta = n->act_beta;
-	if (n->op == OP_CONV && n->in[1]->init)
-		return conv_lower_gemm(n, l, &p);
 	in[0] = lower_buf(l, n->in[0]);
 	in[1] = lower_buf(l, n->in[1]);
 	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
 	out[0] = lower_buf(l, n->out[0]);
-	lower_step(l, n, n->op == OP_CONV ? K_conv_f32 : K_convtranspose_f32, &p, 3, in, 1, out, 0);
+	if (n->op == OP_CONVTRANSPOSE)
+		k = K_convtranspose_f32;
+	else if (p.group == p.c && p.m == p.c && p.in[0] == 1) {
+		k = K_conv_f32_dw;      /* depthwise, 1-D or 2-D */
+		scratch = conv_dw_scratch(&p);
+	} else if (n->in[1]->init)
+		return conv_lower_gemm(n, l, &p);
+	lower_step(l, n, k, &p, 3, in, 1, out, scratch);
 	return 0;
 }

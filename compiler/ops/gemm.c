@@ -12,20 +12,30 @@ gemm_packed_size(int64_t rows, int64_t cols)
 	return (rows + AXRT_GEMM_MR - 1) / AXRT_GEMM_MR * AXRT_GEMM_MR * cols;
 }
 
+size_t
+gemm_scratch_bytes(int64_t rows, int32_t kc, int32_t nc)
+{
+	int64_t cols = rows > AXRT_GEMM_MC ? nc : AXRT_GEMM_NR;
+	return (size_t)(((int64_t)kc + 1) * cols + 16) * sizeof(float);
+}
+
 int
 gemm_pack_a(Lower *l, const char *name, const float *w, int64_t ngroup, int64_t rows,
-	int64_t cols)
+	int64_t cols, int64_t kc)
 {
-	int64_t per = gemm_packed_size(rows, cols), mr = AXRT_GEMM_MR;
+	int64_t per = gemm_packed_size(rows, cols), mr = AXRT_GEMM_MR, rp = per / (cols ? cols : 1);
 	size_t nbytes = (size_t)(ngroup * per) * sizeof(float);
 	float *v = arena_alloc(l->a, nbytes + 1);   /* zeroed: the padding rows */
 
 	for (int64_t g = 0; g < ngroup; g++) {
 		const float *wg = w + g * rows * cols;
 		float *vg = v + g * per;
-		for (int64_t i = 0; i < rows; i++)   /* row i: panel i / MR, lane i % MR */
-			for (int64_t k = 0; k < cols; k++)
-				vg[((i / mr) * cols + k) * mr + i % mr] = wg[i * cols + k];
+		for (int64_t k0 = 0; k0 < cols; k0 += kc) {   /* block k0: rp x kb from vg + k0 * rp */
+			int64_t kb = cols - k0 < kc ? cols - k0 : kc;
+			for (int64_t i = 0; i < rows; i++)         /* row i: panel i / MR, lane i % MR */
+				for (int64_t k = 0; k < kb; k++)
+					vg[k0 * rp + ((i / mr) * kb + k) * mr + i % mr] = wg[i * cols + k0 + k];
+		}
 	}
 	return lower_const(l, name, DT_F32, nbytes, v);
 }
@@ -87,6 +97,94 @@ gemm_const_transposed(Lower *l, const Tensor *t)
 		(size_t)(r * c) * sizeof *v, v);
 }
 
+
+/* Blocking of gemm_f32_packed (like conv_blocking in conv.c): k split
+ * into equal blocks of at most 256, nc = m rounded up to AXRT_GEMM_NR,
+ * at most 256. */
+static void
+gemm_blocking(axrt_gemmpk_params *q)
+{
+	int64_t nr = AXRT_GEMM_NR, nkb = (q->k + 255) / 256, nc = q->m < 256 ? q->m : 256;
+
+	q->kc = (int32_t)((q->k + nkb - 1) / nkb);
+	q->nc = (int32_t)((nc + nr - 1) / nr * nr);
+}
+
+/* The n x k matrix wt (W^T) packed for a matrix times a vector: strips
+ * of AXRT_GEMV_NR rows of wt, column after column (axrt_gemm.h, ORDER
+ * GEMV_PACK), rows past n zero. */
+static int
+gemm_pack_gemv(Lower *l, const char *name, const float *wt, int64_t n, int64_t k)
+{
+	int64_t nr = AXRT_GEMV_NR, np = (n + nr - 1) / nr * nr;
+	float *v = arena_alloc(l->a, (size_t)(np * k) * sizeof *v + 1);   /* zeroed */
+
+	for (int64_t j = 0; j < n; j++)
+		for (int64_t i = 0; i < k; i++)
+			v[(j / nr * k + i) * nr + j % nr] = wt[j * k + i];
+	return lower_const(l, name, DT_F32, (size_t)(np * k) * sizeof *v, v);
+}
+
+/* Y = act(bias + A' W) on the blocked GEMM: w (k x n, or n x k when
+ * w_nk) packed as W^T; bias (n floats) or -1. */
+static void
+gemm_lower_packed(Node *n, Lower *l, const Tensor *a, const Tensor *w, int w_nk, int bias,
+	int32_t m, int32_t nn, int32_t k, int trans_a)
+{
+	axrt_gemmpk_params q = {0};
+	const float *wv = w->init;
+	int in[3], out[1];
+
+	if (!w_nk) {   /* W^T: n x k */
+		float *t = arena_alloc(l->a, (size_t)nn * k * sizeof *t + 1);
+		for (int64_t i = 0; i < k; i++)
+			for (int64_t j = 0; j < nn; j++)
+				t[j * k + i] = wv[i * nn + j];
+		wv = t;
+	}
+	q.m = m;
+	q.n = nn;
+	q.k = k;
+	q.trans_a = trans_a;
+	q.act = n->act;
+	q.act_alpha = n->act_alpha;
+	q.act_beta = n->act_beta;
+	gemm_blocking(&q);
+	in[0] = lower_buf(l, a);
+	in[1] = m == 1 ? gemm_pack_gemv(l, arena_printf(l->a, "%s_packed", w->name), wv, nn, k)
+		: gemm_pack_a(l, arena_printf(l->a, "%s_packed", w->name), wv, 1, nn, k, q.kc);
+	in[2] = bias;
+	out[0] = lower_buf(l, n->out[0]);
+	lower_step(l, n, K_gemm_f32_packed, &q, 3, in, 1, out,
+		m > 1 ? gemm_scratch_bytes(q.n, q.kc, q.nc) : 0);
+}
+
+/* Gemm with constant B, alpha 1 and C absent or a constant that is one
+ * value per column (n, 1 x n or a scalar): the blocked GEMM with beta * C
+ * as the bias. Returns 1 when it lowered n, 0 when it does not apply. */
+static int
+gemm_lower_gemm_fast(Node *n, Lower *l, const axrt_gemm_params *p)
+{
+	Tensor *b = n->in[1], *c = n->nin > 2 ? n->in[2] : NULL;
+	int bias = -1;
+
+	if (!b->init || p->alpha != 1.0f || p->m < 1 || p->n < 1 || p->k < 1
+	 || (c && (!c->init || p->c_rs != 0)))
+		return 0;
+	if (c && (p->beta != 1.0f || p->c_cs == 0)) {   /* beta * C, one value per column */
+		const float *cv = c->init;
+		float *v = arena_alloc(l->a, (size_t)p->n * sizeof *v);
+		for (int32_t j = 0; j < p->n; j++)
+			v[j] = p->beta * cv[j * p->c_cs];
+		bias = lower_const(l, arena_printf(l->a, "%s_bias", n->name), DT_F32,
+			(size_t)p->n * sizeof *v, v);
+	} else if (c) {
+		bias = lower_buf(l, c);
+	}
+	gemm_lower_packed(n, l, n->in[0], b, p->trans_b, bias, p->m, p->n, p->k, p->trans_a);
+	return 1;
+}
+
 static int
 gemm_lower_gemm(Node *n, Lower *l)
 {
@@ -107,6 +205,8 @@ gemm_lower_gemm(Node *n, Lower *l)
 	p.act = n->act;
 	p.act_alpha = n->act_alpha;
 	p.act_beta = n->act_beta;
+	if (gemm_lower_gemm_fast(n, l, &p))
+		return 0;
 	if (p.trans_b && b->init) {
 		int in[3] = {lower_buf(l, a), gemm_const_transposed(l, b), lower_buf(l, c)};
 		int out[1] = {lower_buf(l, n->out[0])};
@@ -202,6 +302,11 @@ gemm_lower_matmul(Node *n, Lower *l)
 	p.m = a->rank >= 2 ? (int32_t)a->dim[a->rank - 2] : 1;
 	p.k = (int32_t)a->dim[a->rank - 1];
 	p.n = b->rank >= 2 ? (int32_t)b->dim[b->rank - 1] : 1;
+	if (a->dtype == DT_F32 && b->rank == 2 && b->init && p.k > 0 && p.n > 0
+	 && tensor_numel(a) >= p.k) {   /* A's rows, batch dims and all */
+		gemm_lower_packed(n, l, a, b, 0, -1, (int32_t)(tensor_numel(a) / p.k), p.n, p.k, 0);
+		return 0;
+	}
 	p.brank = gemm_matmul_batch(n, l->d, bdim);
 	if (p.brank < 0)
 		return -1;

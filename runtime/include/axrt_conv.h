@@ -22,9 +22,23 @@
  * in[2] b: m or NULL, out[0] y: n x m x out[...];
  * y[i * stride - pad + j * dil] += x[i] * w[j], positions outside y dropped.
  *
+ * conv_f32 and convtranspose_f32 are the reference kernels (no scratch).
+ * The fast paths: conv_f32_dw below, and conv_f32_gemm (axrt_gemm.h) for
+ * the other convolutions with constant weights.
+ *
+ * conv_f32_dw: the depthwise conv_f32 (group == c == m) in 1 or 2 spatial
+ * dims (in[0] = out[0] = k[0] = 1), same operands, same summation order
+ * (bias, then kh, then kw), so the same values. Scratch: hp * (wp+1) floats,
+ * hp = (out[1]-1)*stride[1] + (k[1]-1)*dil[1] + 1 and wp likewise along
+ * [2] (one padded input plane; a stride-2 3x3 kernel stores it as even
+ * and odd columns, (wp+1)/2 each), plus (out[1]-1)*wp + out[2] floats
+ * when the kernel is 3x3 with unit strides, dil[1] == dil[2] and
+ * out[2] < AXRT_CONVDW_WIDE (ORDER CONVDW_SCRATCH: compiler/ops/conv.c).
+ *
  * act is AXRT_ACT_*, applied after the bias: LEAKYRELU uses act_alpha as
  * the slope, CLIP clamps to [act_alpha, act_beta], HARDSIGMOID computes
- * max(0, min(1, act_alpha * v + act_beta)). Scratch: none. */
+ * max(0, min(1, act_alpha * v + act_beta)); all as axrt_act_f32. */
+#define AXRT_CONVDW_WIDE 32
 #define AXRT_CONV_PARAMS(F, A) \
 	F(int32_t, n) \
 	F(int32_t, c) \

@@ -43,16 +43,28 @@
  * pivoting in float). Scratch: n*n floats. */
 #define AXRT_DET_PARAMS(F, A) F(int32_t, nbatch) F(int32_t, n)
 
-/* The blocked float GEMM behind convgemm_f32 and gemm_packed_f32 computes
+/* The blocked float GEMM behind conv_f32_gemm and gemm_f32_packed computes
  * C = act(bias + A B) in register tiles of AXRT_GEMM_MR rows of A by
- * AXRT_GEMM_NR columns of B. A is a constant packed at compile time into
- * panels of MR rows: panel q holds, for each k in order, the MR values
- * A[q*MR + r][k] (r < MR; rows past the end are 0), so a matrix of m rows
- * and kk columns takes ceil(m/MR)*MR*kk floats. B is packed at run time,
- * kc rows by nc columns at a time, into the kernel's scratch.
+ * AXRT_GEMM_NR columns of B. A is a constant packed at compile time, for
+ * the kernel's kc: its columns in blocks of kc (the last one shorter),
+ * block after block; inside a block, panels of MR rows, each holding for
+ * each k of the block in order the MR values A[q*MR + r][k] (r < MR; rows
+ * past the end are 0). A matrix of m rows and kk columns takes
+ * ceil(m/MR)*MR*kk floats; the kernel streams each block from start to end.
+ * B is packed at run time, kc rows by nc columns at a time, into the
+ * kernel's scratch.
  * ORDER GEMM_PACK: compiler/ops/gemm.c (gemm_pack_a) writes this layout. */
 #define AXRT_GEMM_MR 6
 #define AXRT_GEMM_NR 16
+/* Rows of A per row block; a GEMM with more rows keeps the packed strips
+ * of a column block for the later row blocks, one with fewer packs each
+ * strip into the same room. Hence the scratch (ORDER GEMM_SCRATCH:
+ * compiler/ops/gemm.c, gemm_scratch_floats): (kc+1)*nc + 16 floats when
+ * the rows (per group) exceed AXRT_GEMM_MC, else (kc+1)*AXRT_GEMM_NR + 16
+ * (16 floats to start the strips at a 64-byte boundary). */
+#define AXRT_GEMM_MC 120
+/* Outputs per strip of a matrix times a vector (gemm_f32_packed, m == 1). */
+#define AXRT_GEMV_NR 64
 
 /* convgemm: the Conv of axrt_conv.h (same fields and meaning) computed as a
  * GEMM: per image and group, Y (m/group x positions) = W (m/group x K)
@@ -62,13 +74,31 @@
  *   out[0] y: n x m x out[...].
  * The im2col matrix is built in blocks of kc rows by nc columns (nc a
  * multiple of AXRT_GEMM_NR, kc <= K, both >= 1); a 1x1 kernel with stride
- * 1 and no padding reads x directly. Scratch: kc*nc floats.
+ * 1 and no padding reads x directly. Scratch: as above, rows m/group.
  * Sums run over k in order, starting from the bias, as conv_f32 does. */
 #define AXRT_CONVGEMM_PARAMS(F, A) \
 	F(int32_t, n) F(int32_t, c) F(int32_t, m) F(int32_t, group) \
 	A(int32_t, in, 3) A(int32_t, out, 3) A(int32_t, k, 3) \
 	A(int32_t, stride, 3) A(int32_t, dil, 3) A(int32_t, pad, 3) \
 	F(int32_t, kc) F(int32_t, nc) \
+	F(int32_t, act) F(float, act_alpha) F(float, act_beta)
+
+/* gemmpk: Y = act(bias + A' W), the Gemm (alpha 1) and MatMul of a
+ * constant W on the blocked GEMM.
+ *   in[0] A: m x k (trans_a 0) or k x m (trans_a 1), row-major;
+ *   in[1] W: the k x n weight transposed (n x k) and packed as above;
+ *     when m == 1, in strips of AXRT_GEMV_NR outputs instead: strip s
+ *     holds, for each k in order, W[k][s*NR .. s*NR + NR) (0 past n),
+ *     ceil(n/NR)*NR*k floats (ORDER GEMV_PACK: compiler/ops/gemm.c);
+ *   in[2] bias: n values added to every row, or NULL;
+ *   out[0] Y: m x n.
+ * A is packed at run time in blocks of kc (k) by nc (m) values, nc a
+ * multiple of AXRT_GEMM_NR, 1 <= kc (values above k act as k).
+ * Scratch: as above, rows n; none when m == 1 (one row: the weights are
+ * read once, as a matrix times a vector). Each sum
+ * runs over k in order from the bias. */
+#define AXRT_GEMMPK_PARAMS(F, A) F(int32_t, m) F(int32_t, n) F(int32_t, k) \
+	F(int32_t, trans_a) F(int32_t, kc) F(int32_t, nc) \
 	F(int32_t, act) F(float, act_alpha) F(float, act_beta)
 
 #define AXRT_P(name, LIST) AXRT_DEFINE_PARAMS(name, LIST)

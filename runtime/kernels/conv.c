@@ -1,51 +1,36 @@
 /* conv.c: kernels of the conv family -- direct grouped convolution and
  * transposed convolution in float32 with a fused bias + activation
- * epilogue. Conv works on one output row of CONV_MB output channels at a
- * time: the innermost loop runs along the row (contiguous at stride 1) and
- * each input load feeds CONV_MB accumulators. Sums accumulate in float, in
- * input-channel then kernel order. A blocked GEMM path comes later. */
+ * epilogue (the reference kernels), and the fast depthwise convolution.
+ * Conv works on one output row of CONV_MB output channels at a time: the
+ * innermost loop runs along the row (contiguous at stride 1) and each
+ * input load feeds CONV_MB accumulators. Sums accumulate in float from the
+ * bias, in input-channel then kernel order. The fast path of the other
+ * convolutions is the blocked GEMM of the gemm family (conv_f32_gemm). */
 #include "axrt.h"
 #include <math.h>
 #include <stddef.h>
 
-/* The fused activation of one value (AXRT_ACT_*, see axrt_conv.h). */
-AXRT_PRIVATE float
-conv_act(int32_t act, float alpha, float beta, float v)
-{
-	float t;
-
-	switch (act) {
-	case AXRT_ACT_RELU:
-		return v > 0.0f ? v : 0.0f;
-	case AXRT_ACT_LEAKYRELU:
-		return v < 0.0f ? alpha * v : v;
-	case AXRT_ACT_CLIP:
-		return v < alpha ? alpha : v > beta ? beta : v;
-	case AXRT_ACT_SIGMOID:   /* exp of a non-positive number never overflows */
-		if (v >= 0.0f)
-			return 1.0f / (1.0f + expf(-v));
-		t = expf(v);
-		return t / (1.0f + t);
-	case AXRT_ACT_TANH:
-		return tanhf(v);
-	case AXRT_ACT_HARDSIGMOID:
-		t = alpha * v + beta;
-		return t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-	case AXRT_ACT_HARDSWISH:   /* ONNX: alpha 1/6, beta 0.5 */
-		t = v * (1.0f / 6.0f) + 0.5f;
-		return t < 0.0f ? 0.0f : t > 1.0f ? v : v * t;
-	default:
-		return v;
-	}
-}
-
+/* The fused activation over a row: axrt_act_f32, the one definition the
+ * eltwise kernels and the gemm epilogues share; Relu and Clip as plain
+ * loops that compilers vectorize. */
 AXRT_PRIVATE void
-conv_act_run(const axrt_conv_params *p, float *y, int32_t len)
+conv_act_run(const axrt_conv_params *p, float *restrict y, int32_t len)
 {
+	float lo = p->act_alpha, hi = p->act_beta;
+
 	if (p->act == AXRT_ACT_NONE)
 		return;
-	for (int32_t i = 0; i < len; i++)
-		y[i] = conv_act(p->act, p->act_alpha, p->act_beta, y[i]);
+	if (p->act == AXRT_ACT_RELU)
+		for (int32_t i = 0; i < len; i++)
+			y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+	else if (p->act == AXRT_ACT_CLIP)
+		for (int32_t i = 0; i < len; i++) {
+			float v = y[i] < lo ? lo : y[i];
+			y[i] = v > hi ? hi : v;
+		}
+	else
+		for (int32_t i = 0; i < len; i++)
+			y[i] = axrt_act_f32(p->act, y[i], lo, hi);
 }
 
 /* Sets [*lo, *hi) to the o in [0, count) with 0 <= o * s + off < limit
@@ -270,5 +255,198 @@ AXRT_KERNEL_PROTO(convtranspose_f32, conv)
 				w + ((ptrdiff_t)c * mg + m % mg) * ksz, yp);
 		conv_act_run(p, yp, osz);
 	}
+	return AXRT_OK;
+}
+
+/* ---- depthwise convolution: conv_f32_dw ----
+ * Per channel, the window region of the input plane is first copied into
+ * the scratch with its padding as zeros (conv_dw_pad), so that every tap
+ * reads without bounds checks. Each output value is then the bias plus
+ * the taps in kh-major, kw-minor order, the order of conv_f32; taps in
+ * the padding add w * 0, which leaves every sum unchanged (up to the sign
+ * of a zero), so both kernels agree. Three loop shapes:
+ *  - 3x3 at unit stride over a narrow plane: one long loop over the
+ *    plane laid out with the padded row pitch (conv_dw3_wide), then the
+ *    valid columns are copied out;
+ *  - other 3x3: a loop along each output row with the nine taps in
+ *    registers (conv_dw3_row);
+ *  - any other kernel: one pass along the row per tap (conv_dw_row). */
+
+/* d[i] = xr[2 * i + par - pl] for the i < n whose column 2 * i + par
+ * lies in [c0, c1) (the columns of x); the other d[i] are left alone. */
+AXRT_PRIVATE void
+conv_dw_odd(float *restrict d, const float *restrict xr, int32_t par, int32_t pl, int32_t c0,
+		int32_t c1, int32_t n)
+{
+	int32_t i0 = c0 - par < 0 ? 0 : (c0 - par + 1) / 2, i1 = c1 - par < 0 ? 0 : (c1 - par + 1) / 2;
+
+	i1 = i1 < n ? i1 : n;
+	for (int32_t i = i0; i < i1; i++)
+		d[i] = xr[2 * i + par - pl];
+}
+
+/* Padded plane of one channel: hp rows (row -pad[1] of x first) of wp
+ * columns (column -pad[2] first), zeros outside x. split: each row is
+ * stored as its even columns, then its odd columns, (wp + 1) / 2 each,
+ * so that a stride-2 kernel reads contiguous values. The zeros are the
+ * same for every channel: only the first one (zero set) writes them. */
+AXRT_PRIVATE void
+conv_dw_pad(const axrt_conv_params *p, const float *x, int32_t hp, int32_t wp, int split,
+		int zero, float *restrict xp)
+{
+	int32_t pt = p->pad[1], pl = p->pad[2], h = p->in[1], w = p->in[2];
+	int32_t half = (wp + 1) / 2, pitch = split ? 2 * half : wp;
+	int32_t c0 = pl < wp ? pl : wp, c1 = w + pl < wp ? w + pl : wp;
+	int32_t r0 = pt < hp ? pt : hp, r1 = h + pt < hp ? h + pt : hp;
+
+	if (zero)
+		for (ptrdiff_t i = 0; i < (ptrdiff_t)hp * pitch; i++)
+			xp[i] = 0.0f;
+	for (int32_t r = r0; r < r1; r++) {
+		float *restrict d = xp + (ptrdiff_t)r * pitch;
+		const float *restrict xr = x + (ptrdiff_t)(r - pt) * w;
+		if (split) {
+			conv_dw_odd(d, xr, 0, pl, c0, c1, half);
+			conv_dw_odd(d + half, xr, 1, pl, c0, c1, half);
+		} else {
+			for (int32_t c = c0; c < c1; c++)
+				d[c] = xr[c - pl];
+		}
+	}
+}
+
+#define CONV_DW3(i0, i1, i2, j0, j1, j2, k0, k1, k2) do { \
+		float v = bias; \
+		v += w0 * a[i0]; v += w1 * a[i1]; v += w2 * a[i2]; \
+		v += w3 * b[j0]; v += w4 * b[j1]; v += w5 * b[j2]; \
+		v += w6 * c[k0]; v += w7 * c[k1]; v += w8 * c[k2]; \
+		y[o] = v; \
+	} while (0)
+
+/* y[o] for o < n: a 3x3 kernel over rows a, b, c, tap (kh, kw) of output
+ * o at row kh, column o * s + kw * d; with s == 2 and d == 1 the rows are
+ * split (conv_dw_pad), their odd columns half floats in. */
+AXRT_PRIVATE void
+conv_dw3_row(const float *restrict a, const float *restrict b, const float *restrict c,
+		const float *w, float bias, int32_t s, int32_t d, int32_t half, int32_t n,
+		float *restrict y)
+{
+	float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+	float w6 = w[6], w7 = w[7], w8 = w[8];
+
+	if (s == 1 && d == 1)
+		for (int32_t o = 0; o < n; o++)
+			CONV_DW3(o, o + 1, o + 2, o, o + 1, o + 2, o, o + 1, o + 2);
+	else if (s == 2 && d == 1)
+		for (int32_t o = 0; o < n; o++)
+			CONV_DW3(o, half + o, o + 1, o, half + o, o + 1, o, half + o, o + 1);
+	else
+		for (int32_t o = 0; o < n; o++)
+			CONV_DW3(o * s, o * s + d, o * s + 2 * d, o * s, o * s + d, o * s + 2 * d,
+				o * s, o * s + d, o * s + 2 * d);
+}
+
+/* A 3x3 kernel at unit stride over the whole padded plane xp (pitch wp)
+ * as one row: y[o] for o < n, o = oh * wp + ow (columns ow >= out[2] are
+ * computed and thrown away by the caller). */
+AXRT_PRIVATE void
+conv_dw3_wide(const float *restrict xp, int32_t wp, int32_t d, const float *w, float bias,
+		int32_t n, float *restrict y)
+{
+	const float *restrict a = xp, *restrict b = xp + (ptrdiff_t)d * wp;
+	const float *restrict c = xp + (ptrdiff_t)2 * d * wp;
+	float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+	float w6 = w[6], w7 = w[7], w8 = w[8];
+
+	for (int32_t o = 0; o < n; o++)
+		CONV_DW3(o, o + d, o + 2 * d, o, o + d, o + 2 * d, o, o + d, o + 2 * d);
+}
+#undef CONV_DW3
+
+/* y[o] for o < n, any kernel: the bias, then one pass per tap. */
+AXRT_PRIVATE void
+conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float *w, float bias,
+		int32_t n, float *restrict y)
+{
+	int32_t s = p->stride[2], d = p->dil[2];
+
+	for (int32_t o = 0; o < n; o++)
+		y[o] = bias;
+	for (int32_t kh = 0; kh < p->k[1]; kh++) {
+		const float *restrict r = xp + (ptrdiff_t)kh * p->dil[1] * wp;
+		for (int32_t kw = 0; kw < p->k[2]; kw++) {
+			float wv = w[kh * p->k[2] + kw];
+			const float *restrict rk = r + kw * d;
+			for (int32_t o = 0; o < n; o++)
+				y[o] += wv * rk[(ptrdiff_t)o * s];
+		}
+	}
+}
+
+/* The padded plane's size (see conv_dw_pad), and whether the plane takes
+ * the wide loop: then *wide is the length of that loop.
+ * ORDER CONVDW_SCRATCH: compiler/ops/conv.c (conv_dw_scratch) sizes the
+ * scratch with the same formulas. */
+AXRT_PRIVATE void
+conv_dw_dims(const axrt_conv_params *p, int32_t *hp, int32_t *wp, int32_t *wide)
+{
+	*hp = (p->out[1] - 1) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
+	*wp = (p->out[2] - 1) * p->stride[2] + (p->k[2] - 1) * p->dil[2] + 1;
+	*wide = 0;
+	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
+	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+		*wide = (p->out[1] - 1) * *wp + p->out[2];
+}
+
+/* One channel: plane x to plane y, xp and (wide loop) t from the scratch;
+ * first: the first channel of the call (xp holds no zeros yet). */
+AXRT_PRIVATE void
+conv_dw_plane(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		float *xp, float *t, int first)
+{
+	int32_t hp, wp, wide, ow = p->out[2], k3 = p->k[1] == 3 && p->k[2] == 3;
+	int split = k3 && p->stride[2] == 2 && p->dil[2] == 1;
+	int32_t half, pitch;
+
+	conv_dw_dims(p, &hp, &wp, &wide);
+	half = (wp + 1) / 2;
+	pitch = split ? 2 * half : wp;
+	conv_dw_pad(p, x, hp, wp, split, first, xp);
+	if (wide)
+		conv_dw3_wide(xp, wp, p->dil[1], w, bias, wide, t);
+	for (int32_t oh = 0; oh < p->out[1]; oh++) {
+		const float *r = xp + (ptrdiff_t)oh * p->stride[1] * pitch;
+		ptrdiff_t rd = (ptrdiff_t)p->dil[1] * pitch;
+		float *restrict yr = y + (ptrdiff_t)oh * ow;
+		if (wide)
+			for (int32_t o = 0; o < ow; o++)
+				yr[o] = t[(ptrdiff_t)oh * wp + o];
+		else if (k3)
+			conv_dw3_row(r, r + rd, r + 2 * rd, w, bias, p->stride[2], p->dil[2], half, ow, yr);
+		else
+			conv_dw_row(p, r, wp, w, bias, ow, yr);
+	}
+	conv_act_run(p, y, p->out[1] * ow);
+}
+
+AXRT_KERNEL_PROTO(conv_f32_dw, conv)
+{
+	const float *x = in[0], *w = in[1], *b = in[2];
+	int32_t hp, wp, wide;
+	ptrdiff_t isz, osz, ksz;
+
+	if (conv_check(p) != AXRT_OK || p->group != p->c || p->m != p->c
+	 || p->in[0] != 1 || p->out[0] != 1 || p->k[0] != 1 || !scratch)
+		return AXRT_EINVAL;
+	conv_dw_dims(p, &hp, &wp, &wide);
+	isz = (ptrdiff_t)p->in[1] * p->in[2];
+	osz = (ptrdiff_t)p->out[1] * p->out[2];
+	ksz = (ptrdiff_t)p->k[1] * p->k[2];
+	for (int32_t img = 0; img < p->n; img++)
+		for (int32_t c = 0; c < p->c; c++) {
+			ptrdiff_t i = (ptrdiff_t)img * p->c + c;
+			conv_dw_plane(p, x + i * isz, w + c * ksz, b ? b[c] : 0.0f, (float *)out[0] + i * osz,
+				scratch, (float *)scratch + (ptrdiff_t)hp * (wp + 1), i == 0);
+		}
 	return AXRT_OK;
 }

@@ -228,36 +228,44 @@ AXRT_KERNEL_PROTO(det_f32, det)
 	return AXRT_OK;
 }
 
-/* ---- the blocked float GEMM: convgemm_f32 ----
+/* ---- the blocked float GEMM: conv_f32_gemm, gemm_f32_packed ----
  * C = act(bias + A B) with A packed at compile time (axrt_gemm.h) and B
- * packed here into the scratch, kc rows by nc columns at a time, as
- * strips of GEMM_NR columns: strip s of a block of kb rows starts at
- * s * kb * GEMM_NR, its row kk at kk * GEMM_NR. Loops, outer to inner:
- * column blocks (nc), k blocks (kc; the packed B block stays in L2),
- * blocks of GEMM_MC rows of A, strips, panels of A. The innermost call,
- * gemm_micro, keeps a GEMM_MR x GEMM_NR tile of C in registers. */
+ * packed here into the scratch, kc rows by GEMM_NR columns (a strip) at
+ * a time: the strip's row kk at kk * GEMM_NR. Loops, outer to inner:
+ * column blocks (nc: a block of C stays in L2 across the k blocks), k
+ * blocks (kc: A's block is streamed in order), blocks of GEMM_MC rows of
+ * A, strips (packed on the first row block, while in L1), panels of A.
+ * The innermost call, gemm_micro, keeps a GEMM_MR x GEMM_NR tile of C in
+ * registers (gemm_micro4 and gemm_micro8: the last panel of 16, 32 or 64
+ * rows, the last strip of 49 columns). The products run in k order from
+ * the bias, as conv_f32's do. */
 #if AXRT_GEMM_MR != 6 || AXRT_GEMM_NR != 16
 #error "gemm_micro is written for 6 x 16 tiles"
 #endif
 #define GEMM_MR AXRT_GEMM_MR
 #define GEMM_NR AXRT_GEMM_NR
-#define GEMM_MC 120   /* rows of A per block (a multiple of GEMM_MR) */
+#define GEMM_MC AXRT_GEMM_MC   /* rows of A per block (a multiple of GEMM_MR) */
+/* Floats from one strip of a packed block of kb rows to the next: one
+ * row more than the strip, so that the rows the packing writes together
+ * (one per strip) do not all fall into one L1 cache set when kb * 64
+ * bytes is a multiple of 4 KiB. */
+#define GEMM_STEP(kb) ((ptrdiff_t)((kb) + 1) * GEMM_NR)
 
 /* One GEMM: C is m x n, A m x k (packed), B k x n, read either as the
  * im2col matrix of one image and group (cp set) or as B[k][j] =
- * x[k * b_rs + j] (cp NULL). */
+ * x[k * b_rs + j * b_cs] (cp NULL). */
 typedef struct gemm_job {
 	int32_t m, n, k;
 	const float *a;             /* packed A */
 	const float *bias;          /* m values, or NULL */
-	float *c;                   /* C[i][j] at c[i * c_rs + j] */
-	ptrdiff_t c_rs;
+	float *c;                   /* C[i][j] at c[i * c_rs + j * c_cs] */
+	ptrdiff_t c_rs, c_cs;
 	int32_t kc, nc;             /* block of B packed at a time */
 	int32_t act;
 	float alpha, beta;          /* the activation's parameters */
 	const axrt_convgemm_params *cp;
 	const float *x;
-	ptrdiff_t b_rs;
+	ptrdiff_t b_rs, b_cs;
 } gemm_job;
 
 #if defined(__GNUC__) && (defined(__AVX__) || defined(__SSE2__) || defined(__ARM_NEON))
@@ -331,6 +339,110 @@ gemm_micro(int32_t kc, const float *restrict a0, const float *restrict b0p, floa
 		GEMM_OUT(3, c30, c31) GEMM_OUT(4, c40, c41) GEMM_OUT(5, c50, c51)
 	}
 }
+
+/* gemm_micro for the first 8 columns of the tile only (the last strip of
+ * a narrow C: 49 positions are 3 strips and 1 column), one vector of
+ * GEMM_VW columns per row and pass. */
+#define GEMM_ROW1(i, c0) \
+	if (init) \
+		c0 = z + init[i]; \
+	else \
+		GEMM_LD(c0, c + (i) * ldc);
+#define GEMM_OUT1(i, c0) \
+	GEMM_ACT1(c0) \
+	GEMM_ST(c + (i) * ldc, c0);
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_micro8(int32_t kc, const float *restrict a0, const float *restrict b0p, float *restrict c0p,
+		ptrdiff_t ldc, const float *restrict init, int32_t act, float lo, float hi)
+{
+	const gemm_vec z = {0}, vlo = z + lo, vhi = z + hi;
+
+	for (int h = 0; h < 8; h += GEMM_VW) {
+		const float *restrict a = a0, *restrict b = b0p + h;
+		float *restrict c = c0p + h;
+		gemm_vec c0, c1, c2, c3, c4, c5, b0;
+		GEMM_ROW1(0, c0) GEMM_ROW1(1, c1) GEMM_ROW1(2, c2)
+		GEMM_ROW1(3, c3) GEMM_ROW1(4, c4) GEMM_ROW1(5, c5)
+		for (int32_t k = 0; k < kc; k++) {
+			GEMM_LD(b0, b);
+			c0 += b0 * a[0];
+			c1 += b0 * a[1];
+			c2 += b0 * a[2];
+			c3 += b0 * a[3];
+			c4 += b0 * a[4];
+			c5 += b0 * a[5];
+			a += GEMM_MR;
+			b += GEMM_NR;
+		}
+		GEMM_OUT1(0, c0) GEMM_OUT1(1, c1) GEMM_OUT1(2, c2)
+		GEMM_OUT1(3, c3) GEMM_OUT1(4, c4) GEMM_OUT1(5, c5)
+	}
+}
+
+/* gemm_micro for the first mr <= 4 rows of a panel (the last panel of
+ * 16, 32 or 64 rows), all GEMM_NR columns: the rows past mr are neither
+ * read (init) nor stored. */
+#define GEMM_ROWM(i, c0, c1) \
+	if (init) { \
+		c0 = z + (i < mr ? init[i] : 0.0f); \
+		c1 = c0; \
+	} else if (i < mr) { \
+		GEMM_LD(c0, c + (i) * ldc); \
+		GEMM_LD(c1, c + (i) * ldc + GEMM_VW); \
+	} else { \
+		c0 = c1 = z; \
+	}
+#define GEMM_OUTM(i, c0, c1) \
+	if (i < mr) { \
+		GEMM_OUT(i, c0, c1) \
+	}
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_micro4(int32_t kc, const float *restrict a0, const float *restrict b0p, float *restrict c0p,
+		ptrdiff_t ldc, const float *restrict init, int32_t act, float lo, float hi, int32_t mr)
+{
+	const gemm_vec z = {0}, vlo = z + lo, vhi = z + hi;
+
+	for (int h = 0; h < GEMM_NR; h += 2 * GEMM_VW) {
+		const float *restrict a = a0, *restrict b = b0p + h;
+		float *restrict c = c0p + h;
+		gemm_vec c00, c01, c10, c11, c20, c21, c30, c31, b0, b1;
+		GEMM_ROWM(0, c00, c01) GEMM_ROWM(1, c10, c11)
+		GEMM_ROWM(2, c20, c21) GEMM_ROWM(3, c30, c31)
+		for (int32_t k = 0; k < kc; k++) {
+			GEMM_LD(b0, b);
+			GEMM_LD(b1, b + GEMM_VW);
+			GEMM_MAC(0, c00, c01) GEMM_MAC(1, c10, c11)
+			GEMM_MAC(2, c20, c21) GEMM_MAC(3, c30, c31)
+			a += GEMM_MR;
+			b += GEMM_NR;
+		}
+		GEMM_OUTM(0, c00, c01) GEMM_OUTM(1, c10, c11)
+		GEMM_OUTM(2, c20, c21) GEMM_OUTM(3, c30, c31)
+	}
+}
+#define GEMM_HAVE_MICRO4 1
+
+/* y[0..AXRT_GEMV_NR) = init + sum over k < kc of w[k][.] * x[k * xs]: a
+ * strip of a matrix times a vector, the sums in vector registers. */
+#define GEMM_GV (AXRT_GEMV_NR / GEMM_VW)
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, ptrdiff_t xs,
+		float *restrict y)
+{
+	gemm_vec v[GEMM_GV], t;
+
+	for (int i = 0; i < GEMM_GV; i++)
+		GEMM_LD(v[i], y + i * GEMM_VW);
+	for (int32_t k = 0; k < kc; k++, w += AXRT_GEMV_NR) {
+		float xk = x[k * xs];
+		for (int i = 0; i < GEMM_GV; i++) {
+			GEMM_LD(t, w + i * GEMM_VW);
+			v[i] += t * xk;
+		}
+	}
+	for (int i = 0; i < GEMM_GV; i++)
+		GEMM_ST(y + i * GEMM_VW, v[i]);
+}
 #else
 /* The tile c (GEMM_MR rows ldc apart, GEMM_NR columns) = its start plus a
  * (kc x GEMM_MR: a panel of A) times b (kc x GEMM_NR: a strip of B), in k
@@ -359,167 +471,253 @@ gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *
 			for (int j = 0; j < GEMM_NR; j++)
 				c[i * ldc + j] = axrt_act_f32(act, c[i * ldc + j], lo, hi);
 }
+#define gemm_micro8 gemm_micro
+
+/* y[0..AXRT_GEMV_NR) = init + sum over k < kc of w[k][.] * x[k * xs]. */
+AXRT_PRIVATE void
+gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, ptrdiff_t xs,
+		float *restrict y)
+{
+	for (int32_t k = 0; k < kc; k++, w += AXRT_GEMV_NR)
+		for (int j = 0; j < AXRT_GEMV_NR; j++)
+			y[j] += w[j] * x[k * xs];
+}
 #endif
 
-/* Columns [col, col + len) of one row of a packed B block (kb rows; dst
- * is the row in strip 0) = src[i * s], or zeros when src is NULL. */
+/* One strip of the im2col matrix: GEMM_NR output positions (n of them
+ * real, the rest zero columns) as runs along output rows; run r covers
+ * columns col[r] .. col[r] + len[r] of the strip, and d/h/w[r] are the
+ * input coordinates of its first position's first tap (o * stride - pad).
+ * same: one run of GEMM_NR. */
+typedef struct gemm_strip {
+	int32_t n, nrun, same;
+	int32_t col[GEMM_NR], len[GEMM_NR], d[GEMM_NR], h[GEMM_NR], w[GEMM_NR];
+} gemm_strip;
+
+/* The strip of the n output positions from j on (j < out positions). */
 AXRT_PRIVATE void
-gemm_put(float *dst, int32_t kb, int32_t col, const float *src, int32_t s, int32_t len)
+gemm_strip_at(const axrt_convgemm_params *p, int32_t j, int32_t n, gemm_strip *st)
 {
-	float *d = dst + (ptrdiff_t)(col / GEMM_NR) * kb * GEMM_NR;
-	int32_t lane = col % GEMM_NR;
+	const int32_t *o = p->out;
+	int32_t ow = j % o[2], oh = j / o[2] % o[1], od = j / o[2] / o[1];
 
-	while (len > 0) {
-		int32_t seg = GEMM_NR - lane < len ? GEMM_NR - lane : len;
-		if (!src)
-			for (int32_t i = 0; i < seg; i++)
-				d[lane + i] = 0.0f;
-		else if (s == 1)
-			for (int32_t i = 0; i < seg; i++)
-				d[lane + i] = src[i];
-		else
-			for (int32_t i = 0; i < seg; i++)
-				d[lane + i] = src[(ptrdiff_t)i * s];
-		if (src)
-			src += (ptrdiff_t)seg * s;
-		len -= seg;
-		lane = 0;
-		d += (ptrdiff_t)kb * GEMM_NR;
-	}
-}
-
-/* Row (kd, kh, kw) of one input channel xc of the im2col matrix, columns
- * (output positions) [j0, j0 + ncols), into row dst of a packed block. */
-AXRT_PRIVATE void
-gemm_im2col_row(const axrt_convgemm_params *p, const float *xc, int32_t kd, int32_t kh,
-		int32_t kw, int32_t j0, int32_t ncols, float *dst, int32_t kb)
-{
-	const int32_t *o = p->out, *in = p->in, *s = p->stride;
-	int32_t ow = j0 % o[2], oh = j0 / o[2] % o[1], od = j0 / o[2] / o[1];
-	int32_t off = kw * p->dil[2] - p->pad[2], lo, hi;
-
-	/* lo..hi: the ow whose input column ow * s + off is inside the row */
-	lo = off < 0 ? (-off + s[2] - 1) / s[2] : 0;
-	hi = in[2] - 1 - off < 0 ? 0 : (in[2] - 1 - off) / s[2] + 1;
-	for (int32_t jj = 0; jj < ncols; ) {
-		int32_t run = o[2] - ow < ncols - jj ? o[2] - ow : ncols - jj;
-		int32_t id = od * s[0] - p->pad[0] + kd * p->dil[0];
-		int32_t ih = oh * s[1] - p->pad[1] + kh * p->dil[1];
-		int32_t a = lo > ow ? lo : ow, b = hi < ow + run ? hi : ow + run;
-		if (id < 0 || id >= in[0] || ih < 0 || ih >= in[1] || a >= b) {
-			gemm_put(dst, kb, jj, NULL, 0, run);
-		} else {
-			const float *xr = xc + ((ptrdiff_t)id * in[1] + ih) * in[2];
-			gemm_put(dst, kb, jj, NULL, 0, a - ow);
-			gemm_put(dst, kb, jj + a - ow, xr + (ptrdiff_t)a * s[2] + off, s[2], b - a);
-			gemm_put(dst, kb, jj + b - ow, NULL, 0, ow + run - b);
-		}
-		jj += run;
+	st->n = n;
+	st->nrun = 0;
+	for (int32_t c = 0; c < n; ) {
+		int32_t r = st->nrun++, len = o[2] - ow < n - c ? o[2] - ow : n - c;
+		st->col[r] = c;
+		st->len[r] = len;
+		st->d[r] = od * p->stride[0] - p->pad[0];
+		st->h[r] = oh * p->stride[1] - p->pad[1];
+		st->w[r] = ow * p->stride[2] - p->pad[2];
+		c += len;
 		ow = 0;
 		if (++oh == o[1]) {
 			oh = 0;
 			od++;
 		}
 	}
+	st->same = st->nrun == 1 && n == GEMM_NR;
 }
 
-/* Packs rows [k0, k0 + kb) and columns [j0, j0 + ncols) of B into dst,
- * padding the last strip with zero columns. */
+/* off[j]: where column j of the strip reads tap (kd, kh, kw) in an input
+ * channel, or -1 where it reads zero (padding, or no column). */
 AXRT_PRIVATE void
-gemm_pack_b(const gemm_job *jb, int32_t k0, int32_t kb, int32_t j0, int32_t ncols, float *dst)
+gemm_strip_offsets(const axrt_convgemm_params *p, const gemm_strip *st, int32_t kd, int32_t kh,
+		int32_t kw, int32_t *off)
 {
-	const axrt_convgemm_params *p = jb->cp;
-	int32_t pad = (GEMM_NR - ncols % GEMM_NR) % GEMM_NR;
+	const int32_t *in = p->in;
+	int32_t s = p->stride[2];
 
-	for (int32_t kk = 0; kk < kb; kk++) {
-		int32_t r = k0 + kk;
-		float *d = dst + (ptrdiff_t)kk * GEMM_NR;
-		if (!p) {
-			gemm_put(d, kb, 0, jb->x + r * jb->b_rs + j0, 1, ncols);
-		} else {
-			int32_t ksz = p->k[0] * p->k[1] * p->k[2], t = r % ksz;
-			ptrdiff_t isz = (ptrdiff_t)p->in[0] * p->in[1] * p->in[2];
-			gemm_im2col_row(p, jb->x + (r / ksz) * isz, t / (p->k[1] * p->k[2]),
-				t / p->k[2] % p->k[1], t % p->k[2], j0, ncols, d, kb);
-		}
-		gemm_put(d, kb, ncols, NULL, 0, pad);
+	for (int32_t j = 0; j < GEMM_NR; j++)
+		off[j] = -1;
+	for (int32_t r = 0; r < st->nrun; r++) {
+		int32_t id = st->d[r] + kd * p->dil[0], ih = st->h[r] + kh * p->dil[1];
+		int32_t iw = st->w[r] + kw * p->dil[2];
+		if (id < 0 || id >= in[0] || ih < 0 || ih >= in[1])
+			continue;
+		for (int32_t j = 0; j < st->len[r]; j++, iw += s)
+			if (iw >= 0 && iw < in[2])
+				off[st->col[r] + j] = (id * in[1] + ih) * in[2] + iw;
 	}
 }
 
-/* The activations other than Relu and Clip over rows x cols of C (rows
- * ldc apart); gemm_micro applies those two. */
+/* Rows [k0, k0 + kb) of strip st of the im2col matrix into d, row after
+ * row. They go tap by tap: one tap's rows of all channels share their
+ * geometry, usually one plain copy each. */
+AXRT_PRIVATE void
+gemm_pack_im2col(const gemm_job *jb, const gemm_strip *st, int32_t k0, int32_t kb, float *d)
+{
+	const axrt_convgemm_params *p = jb->cp;
+	int32_t ksz = p->k[0] * p->k[1] * p->k[2], sw = p->stride[2];
+	ptrdiff_t isz = (ptrdiff_t)p->in[0] * p->in[1] * p->in[2], dstep = (ptrdiff_t)ksz * GEMM_NR;
+
+	for (int32_t t = 0; t < ksz; t++) {   /* tap t: rows c * ksz + t of the block */
+		int32_t c0 = k0 > t ? (k0 - t + ksz - 1) / ksz : 0, c1 = (k0 + kb - t + ksz - 1) / ksz;
+		int32_t kd = t / (p->k[1] * p->k[2]), kh = t / p->k[2] % p->k[1], kw = t % p->k[2];
+		int32_t id = st->d[0] + kd * p->dil[0], ih = st->h[0] + kh * p->dil[1];
+		int32_t iw = st->w[0] + kw * p->dil[2];
+		float *dt = d + (ptrdiff_t)(c0 * ksz + t - k0) * GEMM_NR;
+		if (st->same && sw <= 2 && id >= 0 && id < p->in[0] && ih >= 0 && ih < p->in[1]
+		 && iw >= 0 && iw + (GEMM_NR - 1) * sw < p->in[2]) {   /* one run inside x: copies */
+			const float *xr = jb->x + ((ptrdiff_t)id * p->in[1] + ih) * p->in[2] + iw;
+			if (sw == 1)
+				for (int32_t c = c0; c < c1; c++, dt += dstep)
+					memcpy(dt, xr + c * isz, GEMM_NR * sizeof *dt);
+			else   /* st->n (== GEMM_NR) as the bound: compilers then vectorize */
+				for (int32_t c = c0; c < c1; c++, dt += dstep)
+					for (int32_t q = 0; q < st->n; q++)
+						dt[q] = xr[c * isz + 2 * q];
+		} else if (c0 < c1) {   /* any strip: where each column reads, -1 for a zero */
+			int32_t off[GEMM_NR];
+			gemm_strip_offsets(p, st, kd, kh, kw, off);
+			for (int32_t c = c0; c < c1; c++, dt += dstep) {
+				const float *xc = jb->x + c * isz;
+				for (int q = 0; q < GEMM_NR; q++)
+					dt[q] = off[q] >= 0 ? xc[off[q]] : 0.0f;
+			}
+		}
+	}
+}
+
+/* Packs strip [j, j + n) (n <= GEMM_NR columns, zero columns after
+ * them) of rows [k0, k0 + kb) of B into d, row after row. */
+AXRT_PRIVATE void
+gemm_pack_strip(const gemm_job *jb, int32_t k0, int32_t kb, int32_t j, int32_t n, float *d)
+{
+	gemm_strip st;
+
+	if (jb->cp) {
+		gemm_strip_at(jb->cp, j, n, &st);
+		gemm_pack_im2col(jb, &st, k0, kb, d);
+		return;
+	}
+	for (int32_t kk = 0; kk < kb; kk++, d += GEMM_NR) {   /* B[k][j] = x[k * b_rs + j * b_cs] */
+		const float *xr = jb->x + (k0 + kk) * jb->b_rs + j * jb->b_cs;
+		if (n == GEMM_NR && jb->b_cs == 1)
+			memcpy(d, xr, GEMM_NR * sizeof *d);
+		else
+			for (int32_t c = 0; c < GEMM_NR; c++)
+				d[c] = c < n ? xr[c * jb->b_cs] : 0.0f;
+	}
+}
+
+/* The activations other than Relu and Clip (gemm_micro applies those)
+ * over rows x cols of a tile (rows ldc apart). */
 AXRT_PRIVATE void
 gemm_act(const gemm_job *jb, float *c, ptrdiff_t ldc, int32_t rows, int32_t cols)
 {
+	if (jb->act == AXRT_ACT_NONE || jb->act == AXRT_ACT_RELU || jb->act == AXRT_ACT_CLIP)
+		return;
 	for (int32_t i = 0; i < rows; i++)
 		for (int32_t j = 0; j < cols; j++)
 			c[i * ldc + j] = axrt_act_f32(jb->act, c[i * ldc + j], jb->alpha, jb->beta);
 }
 
-/* A tile of mr < GEMM_MR rows or nr < GEMM_NR columns (C's rows i0..,
- * columns j0..) through a full tile on the stack. */
+/* A tile (C's rows i0.., columns j0..) of mr < GEMM_MR rows, nr <
+ * GEMM_NR columns or C columns apart (c_cs != 1), through a full tile on
+ * the stack. act: the activation of the last k block, else NONE. */
 AXRT_PRIVATE void
 gemm_edge(const gemm_job *jb, const float *a, const float *b, int32_t kb, int32_t i0,
 		int32_t j0, int32_t mr, int32_t nr, const float *init, int32_t act)
 {
-	float t[GEMM_MR * GEMM_NR], iv[GEMM_MR], *c = jb->c + i0 * jb->c_rs + j0;
+	float t[GEMM_MR * GEMM_NR], iv[GEMM_MR];
+	float *c = jb->c + i0 * jb->c_rs + j0 * jb->c_cs;
 
 	for (int32_t r = 0; r < GEMM_MR; r++) {
 		iv[r] = init && r < mr ? init[r] : 0.0f;   /* init has mr values */
 		for (int32_t j = 0; j < GEMM_NR; j++)
-			t[r * GEMM_NR + j] = r < mr && j < nr && !init ? c[r * jb->c_rs + j] : 0.0f;
+			t[r * GEMM_NR + j] = r < mr && j < nr && !init ? c[r * jb->c_rs + j * jb->c_cs] : 0.0f;
 	}
-	gemm_micro(kb, a, b, t, GEMM_NR, init ? iv : NULL, act, jb->alpha, jb->beta);
+	if (nr <= 8)   /* the other columns of t are not stored */
+		gemm_micro8(kb, a, b, t, GEMM_NR, init ? iv : NULL, act, jb->alpha, jb->beta);
+	else
+		gemm_micro(kb, a, b, t, GEMM_NR, init ? iv : NULL, act, jb->alpha, jb->beta);
+	if (act != AXRT_ACT_NONE)
+		gemm_act(jb, t, GEMM_NR, mr, nr);
 	for (int32_t r = 0; r < mr; r++)
 		for (int32_t j = 0; j < nr; j++)
-			c[r * jb->c_rs + j] = t[r * GEMM_NR + j];
+			c[r * jb->c_rs + j * jb->c_cs] = t[r * GEMM_NR + j];
 }
 
-/* Panels [q0, q1) of A times the packed block bp (kb rows from k0,
- * columns from j0, ncols of them) into C; the first k block starts
- * from the bias, the last applies the activation. */
+/* Panels [q0, q1) of A times the packed strip bs (kb rows from k0, nr
+ * columns from j) into C; the first k block starts from the bias, the
+ * last applies the activation. */
 AXRT_PRIVATE void
-gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bp, int32_t k0, int32_t kb,
-		int32_t j0, int32_t ncols)
+gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bs, int32_t k0, int32_t kb,
+		int32_t j, int32_t nr)
 {
 	static const float zero[GEMM_MR];
 	int32_t act = k0 + kb == jb->k ? jb->act : AXRT_ACT_NONE;
-	int post = act != AXRT_ACT_NONE && act != AXRT_ACT_RELU && act != AXRT_ACT_CLIP;
+	ptrdiff_t mp = (ptrdiff_t)(jb->m + GEMM_MR - 1) / GEMM_MR * GEMM_MR;   /* rows, padded */
 
 	for (int32_t q = q0; q < q1; q++) {
 		int32_t i0 = q * GEMM_MR, mr = jb->m - i0 < GEMM_MR ? jb->m - i0 : GEMM_MR;
-		const float *a = jb->a + ((ptrdiff_t)q * jb->k + k0) * GEMM_MR;
+		const float *a = jb->a + (ptrdiff_t)k0 * mp + (ptrdiff_t)q * kb * GEMM_MR;
 		const float *init = k0 ? NULL : jb->bias ? jb->bias + i0 : zero;
-		for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
-			int32_t nr = ncols - s * GEMM_NR < GEMM_NR ? ncols - s * GEMM_NR : GEMM_NR;
-			int32_t j = j0 + s * GEMM_NR;
-			const float *bs = bp + (ptrdiff_t)s * kb * GEMM_NR;
-			float *c = jb->c + i0 * jb->c_rs + j;
-			if (mr == GEMM_MR && nr == GEMM_NR)
-				gemm_micro(kb, a, bs, c, jb->c_rs, init, act, jb->alpha, jb->beta);
-			else
-				gemm_edge(jb, a, bs, kb, i0, j, mr, nr, init, act);
-			if (post)
+		float *c = jb->c + i0 * jb->c_rs + j;
+#ifdef GEMM_HAVE_MICRO4
+		if (mr <= 4 && nr == GEMM_NR && jb->c_cs == 1) {
+			gemm_micro4(kb, a, bs, c, jb->c_rs, init, act, jb->alpha, jb->beta, mr);
+			if (act != AXRT_ACT_NONE)
 				gemm_act(jb, c, jb->c_rs, mr, nr);
+			continue;
 		}
+#endif
+		if (mr < GEMM_MR || nr < GEMM_NR || jb->c_cs != 1) {
+			gemm_edge(jb, a, bs, kb, i0, j, mr, nr, init, act);
+			continue;
+		}
+		gemm_micro(kb, a, bs, c, jb->c_rs, init, act, jb->alpha, jb->beta);
+		if (act != AXRT_ACT_NONE)
+			gemm_act(jb, c, jb->c_rs, mr, nr);
 	}
 }
 
-/* Runs one GEMM; bp is the scratch (kc * nc floats). */
+/* Runs one GEMM; scratch: see axrt_gemm.h (GEMM_SCRATCH). Per block of nc
+ * columns and kc rows of B, each strip is packed and at once multiplied
+ * by the first GEMM_MC rows of A while it is in L1; when A has more rows,
+ * the block's strips are kept for them, else one strip's room is reused.
+ * The strips start at the first 64-byte boundary of the scratch, so that
+ * the vector loads of a strip row never straddle a cache line. */
 AXRT_PRIVATE void
-gemm_run(const gemm_job *jb, float *bp)
+gemm_run(const gemm_job *jb, void *scratch)
 {
-	int32_t np = (jb->m + GEMM_MR - 1) / GEMM_MR;
+	int32_t np = (jb->m + GEMM_MR - 1) / GEMM_MR, pb = GEMM_MC / GEMM_MR;
+	float *bp = (float *)((char *)scratch + (64 - (uintptr_t)scratch % 64) % 64);
 
 	for (int32_t j0 = 0; j0 < jb->n; j0 += jb->nc) {
 		int32_t ncols = jb->n - j0 < jb->nc ? jb->n - j0 : jb->nc;
 		for (int32_t k0 = 0; k0 < jb->k; k0 += jb->kc) {
 			int32_t kb = jb->k - k0 < jb->kc ? jb->k - k0 : jb->kc;
-			gemm_pack_b(jb, k0, kb, j0, ncols, bp);
-			for (int32_t q0 = 0; q0 < np; q0 += GEMM_MC / GEMM_MR)
-				gemm_block(jb, q0, np - q0 < GEMM_MC / GEMM_MR ? np : q0 + GEMM_MC / GEMM_MR,
-					bp, k0, kb, j0, ncols);
+			for (int32_t q0 = 0; q0 < np; q0 += pb)
+				for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
+					int32_t j = j0 + s * GEMM_NR, nr = ncols - s * GEMM_NR;
+					float *bs = bp + (np > pb ? s : 0) * GEMM_STEP(kb);   /* reused: kept */
+					nr = nr < GEMM_NR ? nr : GEMM_NR;
+					if (q0 == 0)
+						gemm_pack_strip(jb, k0, kb, j, nr, bs);
+					gemm_block(jb, q0, np - q0 < pb ? np : q0 + pb, bs, k0, kb, j, nr);
+				}
 		}
+	}
+}
+
+/* y = act(bias + x W) for one row x (A'[0][kk] = x[kk * xs]) and W
+ * packed in strips of AXRT_GEMV_NR outputs (axrt_gemm.h): each sum in k
+ * order from the bias. The weights are read once, front to back. */
+AXRT_PRIVATE void
+gemm_gemv(const axrt_gemmpk_params *p, const float *x, ptrdiff_t xs, const float *w,
+		const float *bias, float *y)
+{
+	for (int32_t j0 = 0; j0 < p->n; j0 += AXRT_GEMV_NR) {
+		int32_t nr = p->n - j0 < AXRT_GEMV_NR ? p->n - j0 : AXRT_GEMV_NR;
+		float t[AXRT_GEMV_NR];
+		for (int32_t j = 0; j < AXRT_GEMV_NR; j++)
+			t[j] = bias && j < nr ? bias[j0 + j] : 0.0f;
+		gemm_gemv_strip(p->k, w + (ptrdiff_t)j0 * p->k, x, xs, t);
+		for (int32_t j = 0; j < nr; j++)
+			y[j0 + j] = axrt_act_f32(p->act, t[j], p->act_alpha, p->act_beta);
 	}
 }
 
@@ -537,7 +735,7 @@ gemm_conv_check(const axrt_convgemm_params *p)
 	return AXRT_OK;
 }
 
-AXRT_KERNEL_PROTO(convgemm_f32, convgemm)
+AXRT_KERNEL_PROTO(conv_f32_gemm, convgemm)
 {
 	const float *x = in[0], *w = in[1], *b = in[2];
 	int32_t cg, mg, direct = 1;
@@ -558,6 +756,7 @@ AXRT_KERNEL_PROTO(convgemm_f32, convgemm)
 	jb.n = (int32_t)osz;
 	jb.k = (int32_t)(cg * ksz);
 	jb.c_rs = osz;
+	jb.c_cs = 1;
 	jb.kc = p->kc < jb.k ? p->kc : jb.k;
 	jb.nc = p->nc;
 	jb.act = p->act;
@@ -565,6 +764,7 @@ AXRT_KERNEL_PROTO(convgemm_f32, convgemm)
 	jb.beta = p->act_beta;
 	jb.cp = direct ? NULL : p;
 	jb.b_rs = isz;
+	jb.b_cs = 1;
 	for (int32_t img = 0; img < p->n; img++)
 		for (int32_t g = 0; g < p->group; g++) {
 			jb.a = w + (ptrdiff_t)g * ((mg + GEMM_MR - 1) / GEMM_MR * GEMM_MR) * jb.k;
@@ -573,5 +773,38 @@ AXRT_KERNEL_PROTO(convgemm_f32, convgemm)
 			jb.x = x + ((ptrdiff_t)img * p->c + (ptrdiff_t)g * cg) * isz;
 			gemm_run(&jb, scratch);
 		}
+	return AXRT_OK;
+}
+
+/* Y (m x n) = act(bias + A' W): the engine computes Y^T = W^T A'^T, W^T
+ * packed at compile time, A'^T packed here. */
+AXRT_KERNEL_PROTO(gemm_f32_packed, gemmpk)
+{
+	gemm_job jb;
+
+	if (p->m < 1 || p->n < 1 || p->k < 1 || p->kc < 1 || p->nc < GEMM_NR
+	 || p->nc % GEMM_NR != 0 || (!scratch && p->m > 1))
+		return AXRT_EINVAL;
+	memset(&jb, 0, sizeof jb);
+	jb.m = p->n;
+	jb.n = p->m;
+	jb.k = p->k;
+	jb.a = in[1];
+	jb.bias = in[2];
+	jb.c = out[0];
+	jb.c_rs = 1;
+	jb.c_cs = p->n;
+	jb.kc = p->kc < p->k ? p->kc : p->k;
+	jb.nc = p->nc;
+	jb.act = p->act;
+	jb.alpha = p->act_alpha;
+	jb.beta = p->act_beta;
+	jb.x = in[0];
+	jb.b_rs = p->trans_a ? p->m : 1;   /* B[kk][j] = A'[j][kk] */
+	jb.b_cs = p->trans_a ? 1 : p->k;
+	if (p->m == 1)
+		gemm_gemv(p, in[0], jb.b_rs, in[1], in[2], out[0]);
+	else
+		gemm_run(&jb, scratch);
 	return AXRT_OK;
 }
