@@ -1,6 +1,9 @@
 /* conv.c: the conv op family (Conv, ConvTranspose) -- attribute checks,
- * shape inference and lowering to axrt_conv_f32 / axrt_convtranspose_f32,
- * plus the window geometry of window.h that the pool family shares. */
+ * shape inference and lowering: depthwise convs to conv_f32_dw, the other
+ * convs with constant weights to the blocked GEMM (conv_f32_gemm, weights
+ * packed at compile time), the rest to the reference conv_f32 and
+ * convtranspose_f32; plus the window geometry of window.h that the pool
+ * family shares. */
 #include <string.h>
 
 #include "axrt.h"
@@ -331,16 +334,18 @@ conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
 	return 0;
 }
 
-/* Scratch of conv_f32_dw (axrt_conv.h; ORDER CONVDW_SCRATCH): a padded
- * input plane, and the plane of the wide loop for narrow 3x3 unit-stride
- * kernels. */
+/* Scratch of conv_f32_dw (axrt_conv.h; ORDER CONVDW_SCRATCH): three
+ * split rows for 3x3 at stride 2 along the rows, else a padded input plane
+ * and the plane of the wide loop for narrow 3x3 unit-stride kernels. */
 static size_t
 conv_dw_scratch(const axrt_conv_params *p)
 {
 	int64_t hp = (int64_t)(p->out[1] - 1) * p->stride[1] + (int64_t)(p->k[1] - 1) * p->dil[1] + 1;
 	int64_t wp = (int64_t)(p->out[2] - 1) * p->stride[2] + (int64_t)(p->k[2] - 1) * p->dil[2] + 1;
-	int64_t n = hp * (wp + 1);
+	int64_t n = hp * wp;
 
+	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[2] == 2 && p->dil[2] == 1)
+		return (size_t)6 * (p->out[2] + 1) * sizeof(float);   /* three split rows */
 	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
 	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
 		n += (int64_t)(p->out[1] - 1) * wp + p->out[2];

@@ -1,6 +1,8 @@
 /* gemm.c: the gemm op family -- Gemm, MatMul, Einsum and Det: shape
  * inference and lowering to the runtime's gemm kernels (runtime/kernels/
- * gemm.c). Gemm with a constant transposed B gets a pre-transposed copy. */
+ * gemm.c). Gemm and MatMul by a constant go to the blocked GEMM with the
+ * constant packed here (gemm_pack_a, also used by conv.c); the other
+ * cases to the reference kernels. */
 #include <string.h>
 
 #include "axrt.h"

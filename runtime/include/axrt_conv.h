@@ -28,12 +28,12 @@
  *
  * conv_f32_dw: the depthwise conv_f32 (group == c == m) in 1 or 2 spatial
  * dims (in[0] = out[0] = k[0] = 1), same operands, same summation order
- * (bias, then kh, then kw), so the same values. Scratch: hp * (wp+1) floats,
- * hp = (out[1]-1)*stride[1] + (k[1]-1)*dil[1] + 1 and wp likewise along
- * [2] (one padded input plane; a stride-2 3x3 kernel stores it as even
- * and odd columns, (wp+1)/2 each), plus (out[1]-1)*wp + out[2] floats
- * when the kernel is 3x3 with unit strides, dil[1] == dil[2] and
- * out[2] < AXRT_CONVDW_WIDE (ORDER CONVDW_SCRATCH: compiler/ops/conv.c).
+ * (bias, then kh, then kw), so the same values. Scratch (ORDER
+ * CONVDW_SCRATCH: compiler/ops/conv.c): 6 * (out[2]+1) floats for a 3x3
+ * kernel with stride[2] == 2 and dil[2] == 1; else hp * wp floats, hp = (out[1]-1)*stride[1] +
+ * (k[1]-1)*dil[1] + 1 and wp likewise along [2] (one padded input
+ * plane), plus (out[1]-1)*wp + out[2] floats when the kernel is 3x3 with
+ * unit strides, dil[1] == dil[2] and out[2] < AXRT_CONVDW_WIDE.
  *
  * act is AXRT_ACT_*, applied after the bias: LEAKYRELU uses act_alpha as
  * the slope, CLIP clamps to [act_alpha, act_beta], HARDSIGMOID computes

@@ -259,59 +259,41 @@ AXRT_KERNEL_PROTO(convtranspose_f32, conv)
 }
 
 /* ---- depthwise convolution: conv_f32_dw ----
- * Per channel, the window region of the input plane is first copied into
- * the scratch with its padding as zeros (conv_dw_pad), so that every tap
- * reads without bounds checks. Each output value is then the bias plus
- * the taps in kh-major, kw-minor order, the order of conv_f32; taps in
- * the padding add w * 0, which leaves every sum unchanged (up to the sign
- * of a zero), so both kernels agree. Three loop shapes:
+ * Each output value is the bias plus the taps in kh-major, kw-minor
+ * order, the order of conv_f32. Most planes are first copied into the
+ * scratch with their padding as zeros (conv_dw_pad), so that every tap
+ * reads without bounds checks; a tap in the padding adds w * 0, which
+ * leaves the sum unchanged (up to the sign of a zero), so both kernels
+ * agree. Loop shapes:
  *  - 3x3 at unit stride over a narrow plane: one long loop over the
  *    plane laid out with the padded row pitch (conv_dw3_wide), then the
  *    valid columns are copied out;
+ *  - 3x3 at stride 2 along the rows: each input row padded and split
+ *    into even and odd columns in a ring of three rows (conv_dw_stride2),
+ *    the nine taps in registers;
  *  - other 3x3: a loop along each output row with the nine taps in
  *    registers (conv_dw3_row);
  *  - any other kernel: one pass along the row per tap (conv_dw_row). */
 
-/* d[i] = xr[2 * i + par - pl] for the i < n whose column 2 * i + par
- * lies in [c0, c1) (the columns of x); the other d[i] are left alone. */
-AXRT_PRIVATE void
-conv_dw_odd(float *restrict d, const float *restrict xr, int32_t par, int32_t pl, int32_t c0,
-		int32_t c1, int32_t n)
-{
-	int32_t i0 = c0 - par < 0 ? 0 : (c0 - par + 1) / 2, i1 = c1 - par < 0 ? 0 : (c1 - par + 1) / 2;
-
-	i1 = i1 < n ? i1 : n;
-	for (int32_t i = i0; i < i1; i++)
-		d[i] = xr[2 * i + par - pl];
-}
-
 /* Padded plane of one channel: hp rows (row -pad[1] of x first) of wp
- * columns (column -pad[2] first), zeros outside x. split: each row is
- * stored as its even columns, then its odd columns, (wp + 1) / 2 each,
- * so that a stride-2 kernel reads contiguous values. The zeros are the
- * same for every channel: only the first one (zero set) writes them. */
+ * columns (column -pad[2] first), zeros outside x. The zeros are the same
+ * for every channel: only the first one (zero set) writes them. */
 AXRT_PRIVATE void
-conv_dw_pad(const axrt_conv_params *p, const float *x, int32_t hp, int32_t wp, int split,
-		int zero, float *restrict xp)
+conv_dw_pad(const axrt_conv_params *p, const float *x, int32_t hp, int32_t wp, int zero,
+		float *restrict xp)
 {
 	int32_t pt = p->pad[1], pl = p->pad[2], h = p->in[1], w = p->in[2];
-	int32_t half = (wp + 1) / 2, pitch = split ? 2 * half : wp;
 	int32_t c0 = pl < wp ? pl : wp, c1 = w + pl < wp ? w + pl : wp;
 	int32_t r0 = pt < hp ? pt : hp, r1 = h + pt < hp ? h + pt : hp;
 
 	if (zero)
-		for (ptrdiff_t i = 0; i < (ptrdiff_t)hp * pitch; i++)
+		for (ptrdiff_t i = 0; i < (ptrdiff_t)hp * wp; i++)
 			xp[i] = 0.0f;
 	for (int32_t r = r0; r < r1; r++) {
-		float *restrict d = xp + (ptrdiff_t)r * pitch;
+		float *restrict d = xp + (ptrdiff_t)r * wp;
 		const float *restrict xr = x + (ptrdiff_t)(r - pt) * w;
-		if (split) {
-			conv_dw_odd(d, xr, 0, pl, c0, c1, half);
-			conv_dw_odd(d + half, xr, 1, pl, c0, c1, half);
-		} else {
-			for (int32_t c = c0; c < c1; c++)
-				d[c] = xr[c - pl];
-		}
+		for (int32_t c = c0; c < c1; c++)
+			d[c] = xr[c - pl];
 	}
 }
 
@@ -323,27 +305,29 @@ conv_dw_pad(const axrt_conv_params *p, const float *x, int32_t hp, int32_t wp, i
 		y[o] = v; \
 	} while (0)
 
-/* y[o] for o < n: a 3x3 kernel over rows a, b, c, tap (kh, kw) of output
- * o at row kh, column o * s + kw * d; with s == 2 and d == 1 the rows are
- * split (conv_dw_pad), their odd columns half floats in. */
+/* y[o] for o in [lo, hi): a 3x3 kernel over rows a, b, c, tap (kh, kw)
+ * of output o at row kh, column o * s + kw * d - pw (never outside). */
 AXRT_PRIVATE void
 conv_dw3_row(const float *restrict a, const float *restrict b, const float *restrict c,
-		const float *w, float bias, int32_t s, int32_t d, int32_t half, int32_t n,
+		const float *w, float bias, int32_t s, int32_t d, int32_t pw, int32_t lo, int32_t hi,
 		float *restrict y)
 {
 	float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
 	float w6 = w[6], w7 = w[7], w8 = w[8];
 
 	if (s == 1 && d == 1)
-		for (int32_t o = 0; o < n; o++)
-			CONV_DW3(o, o + 1, o + 2, o, o + 1, o + 2, o, o + 1, o + 2);
+		for (int32_t o = lo; o < hi; o++)
+			CONV_DW3(o - pw, o - pw + 1, o - pw + 2, o - pw, o - pw + 1, o - pw + 2,
+				o - pw, o - pw + 1, o - pw + 2);
 	else if (s == 2 && d == 1)
-		for (int32_t o = 0; o < n; o++)
-			CONV_DW3(o, half + o, o + 1, o, half + o, o + 1, o, half + o, o + 1);
+		for (int32_t o = lo; o < hi; o++)
+			CONV_DW3(2 * o - pw, 2 * o - pw + 1, 2 * o - pw + 2, 2 * o - pw, 2 * o - pw + 1,
+				2 * o - pw + 2, 2 * o - pw, 2 * o - pw + 1, 2 * o - pw + 2);
 	else
-		for (int32_t o = 0; o < n; o++)
-			CONV_DW3(o * s, o * s + d, o * s + 2 * d, o * s, o * s + d, o * s + 2 * d,
-				o * s, o * s + d, o * s + 2 * d);
+		for (int32_t o = lo; o < hi; o++)
+			CONV_DW3(o * s - pw, o * s - pw + d, o * s - pw + 2 * d, o * s - pw,
+				o * s - pw + d, o * s - pw + 2 * d, o * s - pw, o * s - pw + d,
+				o * s - pw + 2 * d);
 }
 
 /* A 3x3 kernel at unit stride over the whole padded plane xp (pitch wp)
@@ -360,6 +344,19 @@ conv_dw3_wide(const float *restrict xp, int32_t wp, int32_t d, const float *w, f
 
 	for (int32_t o = 0; o < n; o++)
 		CONV_DW3(o, o + d, o + 2 * d, o, o + d, o + 2 * d, o, o + d, o + 2 * d);
+}
+/* y[o] for o < n: a 3x3 kernel at stride 2 over split rows a, b, c
+ * (conv_dw_stride2): taps kw = 0, 1, 2 of output o are the row's even
+ * column o, odd column o and even column o + 1. */
+AXRT_PRIVATE void
+conv_dw3_split(const float *restrict a, const float *restrict b, const float *restrict c,
+		const float *w, float bias, int32_t half, int32_t n, float *restrict y)
+{
+	float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+	float w6 = w[6], w7 = w[7], w8 = w[8];
+
+	for (int32_t o = 0; o < n; o++)
+		CONV_DW3(o, half + o, o + 1, o, half + o, o + 1, o, half + o, o + 1);
 }
 #undef CONV_DW3
 
@@ -398,41 +395,92 @@ conv_dw_dims(const axrt_conv_params *p, int32_t *hp, int32_t *wp, int32_t *wide)
 		*wide = (p->out[1] - 1) * *wp + p->out[2];
 }
 
-/* One channel: plane x to plane y, xp and (wide loop) t from the scratch;
- * first: the first channel of the call (xp holds no zeros yet). */
+/* One channel through the padded plane xp (and t: the wide loop's
+ * plane), both in the scratch; first: the first channel of the call (xp
+ * holds no zeros yet). */
 AXRT_PRIVATE void
-conv_dw_plane(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+conv_dw_padded(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
 		float *xp, float *t, int first)
 {
-	int32_t hp, wp, wide, ow = p->out[2], k3 = p->k[1] == 3 && p->k[2] == 3;
-	int split = k3 && p->stride[2] == 2 && p->dil[2] == 1;
-	int32_t half, pitch;
+	int32_t hp, wp, wide, ow = p->out[2];
+	ptrdiff_t rd;
 
 	conv_dw_dims(p, &hp, &wp, &wide);
-	half = (wp + 1) / 2;
-	pitch = split ? 2 * half : wp;
-	conv_dw_pad(p, x, hp, wp, split, first, xp);
+	rd = (ptrdiff_t)p->dil[1] * wp;
+	conv_dw_pad(p, x, hp, wp, first, xp);
 	if (wide)
 		conv_dw3_wide(xp, wp, p->dil[1], w, bias, wide, t);
 	for (int32_t oh = 0; oh < p->out[1]; oh++) {
-		const float *r = xp + (ptrdiff_t)oh * p->stride[1] * pitch;
-		ptrdiff_t rd = (ptrdiff_t)p->dil[1] * pitch;
+		const float *r = xp + (ptrdiff_t)oh * p->stride[1] * wp;
 		float *restrict yr = y + (ptrdiff_t)oh * ow;
 		if (wide)
 			for (int32_t o = 0; o < ow; o++)
 				yr[o] = t[(ptrdiff_t)oh * wp + o];
-		else if (k3)
-			conv_dw3_row(r, r + rd, r + 2 * rd, w, bias, p->stride[2], p->dil[2], half, ow, yr);
+		else if (p->k[1] == 3 && p->k[2] == 3)
+			conv_dw3_row(r, r + rd, r + 2 * rd, w, bias, p->stride[2], p->dil[2], 0, 0, ow, yr);
 		else
 			conv_dw_row(p, r, wp, w, bias, ow, yr);
 	}
-	conv_act_run(p, y, p->out[1] * ow);
+}
+
+/* d[i] = x row column 2 * i + par - pad[2] for i < n, zero outside the
+ * row: the even (par 0) or odd (par 1) columns of the padded row. */
+AXRT_PRIVATE void
+conv_dw_half(const axrt_conv_params *p, const float *restrict xr, int32_t par, int32_t n,
+		float *restrict d)
+{
+	int32_t off = par - p->pad[2], w = p->in[2];
+	int32_t lo = off >= 0 ? 0 : (-off + 1) / 2, hi = w - 1 - off < 0 ? 0 : (w - 1 - off) / 2 + 1;
+	int32_t i = 0;
+
+	hi = hi < n ? hi : n;
+	lo = lo < hi ? lo : hi;
+	for (; i < lo; i++)
+		d[i] = 0.0f;
+	for (; i < hi; i++)
+		d[i] = xr[2 * i + off];
+	for (; i < n; i++)
+		d[i] = 0.0f;
+}
+
+/* One channel of a 3x3 kernel at stride 2 (dilation 1) along the rows.
+ * Each input row it reads is padded and split into its even and odd
+ * columns once, into one of three slots of `half` + `half` floats in the
+ * scratch (row ih in slot ih mod 3: the rows of one output row take
+ * distinct slots, and the next output row finds its shared rows); the
+ * nine taps then read contiguous values. */
+AXRT_PRIVATE void
+conv_dw_stride2(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		float *ring)
+{
+	int32_t ow = p->out[2], half = ow + 1, tag[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
+	const float *rows[3];
+
+	for (int32_t oh = 0; oh < p->out[1]; oh++) {
+		for (int32_t kh = 0; kh < 3; kh++) {
+			int32_t ih = oh * p->stride[1] - p->pad[1] + kh * p->dil[1];
+			int32_t slot = p->dil[1] % 3 ? ((ih % 3) + 3) % 3 : kh;   /* distinct per row */
+			float *d = ring + (ptrdiff_t)slot * 2 * half;
+			if (tag[slot] != ih) {
+				tag[slot] = ih;
+				if (ih >= 0 && ih < p->in[1]) {
+					conv_dw_half(p, x + (ptrdiff_t)ih * p->in[2], 0, half, d);
+					conv_dw_half(p, x + (ptrdiff_t)ih * p->in[2], 1, half, d + half);
+				} else {
+					for (int32_t i = 0; i < 2 * half; i++)
+						d[i] = 0.0f;
+				}
+			}
+			rows[kh] = d;
+		}
+		conv_dw3_split(rows[0], rows[1], rows[2], w, bias, half, ow, y + (ptrdiff_t)oh * ow);
+	}
 }
 
 AXRT_KERNEL_PROTO(conv_f32_dw, conv)
 {
 	const float *x = in[0], *w = in[1], *b = in[2];
-	int32_t hp, wp, wide;
+	int32_t hp, wp, wide, direct;
 	ptrdiff_t isz, osz, ksz;
 
 	if (conv_check(p) != AXRT_OK || p->group != p->c || p->m != p->c
@@ -442,11 +490,17 @@ AXRT_KERNEL_PROTO(conv_f32_dw, conv)
 	isz = (ptrdiff_t)p->in[1] * p->in[2];
 	osz = (ptrdiff_t)p->out[1] * p->out[2];
 	ksz = (ptrdiff_t)p->k[1] * p->k[2];
+	direct = p->k[1] == 3 && p->k[2] == 3 && p->stride[2] == 2 && p->dil[2] == 1;
 	for (int32_t img = 0; img < p->n; img++)
 		for (int32_t c = 0; c < p->c; c++) {
 			ptrdiff_t i = (ptrdiff_t)img * p->c + c;
-			conv_dw_plane(p, x + i * isz, w + c * ksz, b ? b[c] : 0.0f, (float *)out[0] + i * osz,
-				scratch, (float *)scratch + (ptrdiff_t)hp * (wp + 1), i == 0);
+			float *yc = (float *)out[0] + i * osz, bias = b ? b[c] : 0.0f;
+			if (direct)
+				conv_dw_stride2(p, x + i * isz, w + c * ksz, bias, yc, scratch);
+			else
+				conv_dw_padded(p, x + i * isz, w + c * ksz, bias, yc, scratch,
+					(float *)scratch + (ptrdiff_t)hp * wp, i == 0);
+			conv_act_run(p, yc, (int32_t)osz);
 		}
 	return AXRT_OK;
 }

@@ -1,7 +1,10 @@
 /* gemm.c: kernels of the gemm family -- Gemm with its fused epilogue,
- * batched MatMul (float and integer), two-operand Einsum and Det. These are
- * the reference kernels: plain loops in i-k-j order whose innermost loop
- * runs over contiguous rows of B and Y, so that compilers vectorize it. */
+ * batched MatMul (float and integer), two-operand Einsum and Det: the
+ * reference kernels, plain loops in i-k-j order whose innermost loop runs
+ * over contiguous rows of B and Y, so that compilers vectorize it. Then
+ * the blocked float GEMM with weights packed at compile time, the fast
+ * path of Conv (conv_f32_gemm) and of Gemm/MatMul by a constant
+ * (gemm_f32_packed). */
 #include "axrt.h"
 #include <math.h>
 #include <string.h>

@@ -90,9 +90,67 @@ pool_check(const axrt_pool_params *p)
 	return AXRT_OK;
 }
 
+/* Max pooling of one 1-D or 2-D plane at unit dilation, without indices,
+ * POOL_CHUNK outputs of a row at a time: the outputs whose window lies
+ * inside the row take one pass along the chunk per tap (kh-major,
+ * kw-minor, as the generic loop visits them), the others the generic
+ * per-window loop. Same rule, same result: the first element, replaced
+ * by any strictly larger one. Each chunk is written after all its
+ * windows are read, so an output that overlaps its input (the planner's
+ * lead, pool_overlap_lead) stays as safe as in the generic loop. */
+#define POOL_CHUNK 256
+#define POOL_MAX2D(fname, T, LOWEST) \
+	AXRT_PRIVATE void \
+	fname(const axrt_pool_params *p, const T *x, T *y, int32_t oh, int32_t c0, int32_t c1) \
+	{ \
+		T buf[POOL_CHUNK]; \
+		int32_t s = p->stride[2], k = p->k[2], w = p->in[2]; \
+		int32_t lo = (p->pad[2] + s - 1) / s, hi = w - k + p->pad[2], first = 1; \
+		int32_t ih0 = oh * p->stride[1] - p->pad[1]; \
+		hi = hi < 0 ? 0 : hi / s + 1; \
+		hi = hi < c1 ? hi : c1; \
+		lo = lo > c0 ? lo : c0; \
+		lo = lo < hi ? lo : hi; \
+		for (int32_t kh = 0; kh < p->k[1]; kh++) { \
+			const T *restrict r; \
+			if (ih0 + kh < 0 || ih0 + kh >= p->in[1]) \
+				continue; \
+			r = x + (ptrdiff_t)(ih0 + kh) * w; \
+			for (int32_t kw = 0; kw < k; kw++, first = 0) \
+				for (int32_t o = lo; o < hi; o++) { \
+					T v = r[(ptrdiff_t)o * s + kw - p->pad[2]]; \
+					buf[o - c0] = first || v > buf[o - c0] ? v : buf[o - c0]; \
+				} \
+		} \
+		for (int32_t o = c0; o < c1; o++) { \
+			pool_win wn; \
+			T best = LOWEST; \
+			int any = 0; \
+			if (o == lo && !first) \
+				o = hi; \
+			if (o >= c1) \
+				break; \
+			pool_window(p, oh * p->out[2] + o, &wn); \
+			for (int32_t j1 = wn.lo[1]; j1 < wn.hi[1]; j1++) \
+			for (int32_t j2 = wn.lo[2]; j2 < wn.hi[2]; j2++) { \
+				T v = x[pool_at(p, &wn, 0, j1, j2)]; \
+				if (!any || v > best) \
+					best = v; \
+				any = 1; \
+			} \
+			buf[o - c0] = best; \
+		} \
+		for (int32_t o = c0; o < c1; o++) \
+			y[(ptrdiff_t)oh * p->out[2] + o] = buf[o - c0]; \
+	}
+
+POOL_MAX2D(pool_max2d_f32, float, -FLT_MAX)
+POOL_MAX2D(pool_max2d_u8, uint8_t, 0)
+POOL_MAX2D(pool_max2d_i8, int8_t, INT8_MIN)
+
 /* maxpool_<T>: the first largest element of each window; NaN compares
  * false, so a window keeps its first element until a larger one comes. */
-#define POOL_MAX(kname, T, LOWEST) \
+#define POOL_MAX(kname, T, LOWEST, MAX2D) \
 	AXRT_KERNEL_PROTO(kname, pool) \
 	{ \
 		const T *x = in[0]; \
@@ -103,6 +161,14 @@ pool_check(const axrt_pool_params *p)
 		(void)scratch; \
 		if (pool_check(p) != AXRT_OK) \
 			return AXRT_EINVAL; \
+		if (!ix && p->in[0] == 1 && p->k[0] == 1 && p->dil[1] == 1 && p->dil[2] == 1) { \
+			for (int32_t pl = 0; pl < p->planes; pl++) \
+			for (int32_t oh = 0; oh < p->out[1]; oh++) \
+			for (int32_t c0 = 0; c0 < p->out[2]; c0 += POOL_CHUNK) \
+				MAX2D(p, x + (ptrdiff_t)pl * isz, y + (ptrdiff_t)pl * osz, oh, c0, \
+					p->out[2] - c0 < POOL_CHUNK ? p->out[2] : c0 + POOL_CHUNK); \
+			return AXRT_OK; \
+		} \
 		for (int32_t pl = 0; pl < p->planes; pl++) \
 		for (int32_t o = 0; o < osz; o++) { \
 			const T *xp = x + (ptrdiff_t)pl * isz; \
@@ -127,9 +193,9 @@ pool_check(const axrt_pool_params *p)
 		return AXRT_OK; \
 	}
 
-POOL_MAX(maxpool_f32, float, -FLT_MAX)
-POOL_MAX(maxpool_u8, uint8_t, 0)
-POOL_MAX(maxpool_i8, int8_t, INT8_MIN)
+POOL_MAX(maxpool_f32, float, -FLT_MAX, pool_max2d_f32)
+POOL_MAX(maxpool_u8, uint8_t, 0, pool_max2d_u8)
+POOL_MAX(maxpool_i8, int8_t, INT8_MIN, pool_max2d_i8)
 
 /* Sum of the window's elements (mode 0), or of |v|^e (mode 1). */
 AXRT_PRIVATE float
