@@ -128,12 +128,18 @@ static int
 conv_check_inputs(Node *n, Diag *d)
 {
 	static const DType f32[] = {DT_F32};
-	Tensor *x = n->in[0], *w = n->in[1];
-	char buf[96];
 
 	for (int i = 0; i < n->nin; i++)
 		if (n->in[i] && check_dtype(n, d, n->in[i], f32, 1) < 0)
 			return -1;
+	return window_operands(n, d, n->in[0], n->in[1]);
+}
+
+int
+window_operands(Node *n, Diag *d, const Tensor *x, const Tensor *w)
+{
+	char buf[96];
+
 	if (x->rank < 3 || x->rank > 2 + WIN_MAXSP)
 		return diag_node(d, n, "input '%s' has rank %d; %s handles 1 to %d spatial dims (rank 3 to %d)",
 			x->name, x->rank, n->optype, WIN_MAXSP, 2 + WIN_MAXSP);

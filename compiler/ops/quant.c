@@ -411,23 +411,9 @@ qconv_idx(const Node *n)
 static int
 qconv_operands(Node *n, Diag *d, const Tensor *x, const Tensor *w)
 {
-	char s[64];
-
 	if (check_dtype(n, d, x, q8, 2) < 0 || check_dtype(n, d, w, q8, 2) < 0)
 		return -1;
-	if (x->rank < 3 || x->rank > 2 + WIN_MAXSP)
-		return diag_node(d, n, "input '%s' has rank %d; %s handles 1 to %d spatial dims (rank 3 to %d)",
-			x->name, x->rank, n->optype, WIN_MAXSP, 2 + WIN_MAXSP);
-	if (w->rank != x->rank)
-		return diag_node(d, n, "weight '%s' has rank %d, expected %d like input '%s'",
-			w->name, w->rank, x->rank, x->name);
-	for (int i = 0; i < x->rank; i++)
-		if (x->dim[i] < 1 || w->dim[i] < 1) {
-			const Tensor *t = x->dim[i] < 1 ? x : w;
-			return diag_node(d, n, "'%s' has an empty dimension (shape %s)",
-				t->name, tensor_shape_str(t, s, sizeof s));
-		}
-	return 0;
+	return window_operands(n, d, x, w);
 }
 
 /* group and kernel_shape against the channels and the weight (M x C/group

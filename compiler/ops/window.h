@@ -36,4 +36,9 @@ void window_fill3(const int64_t *v, int nsp, int32_t def, int32_t *dst);
 /* Checks that t's element count fits the kernels' int32 sizes. */
 int window_check_size(Node *n, Diag *d, const Tensor *t);
 
+/* conv.c: the checks Conv, ConvTranspose, ConvInteger and QLinearConv share:
+ * x of rank 3 to 2 + WIN_MAXSP, w of the same rank, no empty dimension.
+ * Returns 0, or -1 after diag_node(). */
+int window_operands(Node *n, Diag *d, const Tensor *x, const Tensor *w);
+
 #endif
