@@ -7,7 +7,10 @@
 // Per model: compiles it with axcc (timed), builds the C twice (-O3 -march=native and
 // -O2, timed) into bench/driver.c, then alternates ONNX Runtime (one intra-op thread,
 // all graph optimizations) and the two builds in rounds, each a batch of runs, and takes
-// the median of all timed runs after warm-up. Checks axcc's outputs against ORT's, plans
+// the median of all timed runs after warm-up. Each run is timed twice: wall clock, and
+// CPU time (the driver's thread; node's whole process around ORT's run, which with one
+// intra-op thread is that thread plus node's own bookkeeping). The ratios use CPU time,
+// which other processes on a busy machine disturb far less than wall time. Checks axcc's outputs against ORT's, plans
 // the arena of the same lowered program with greedy.js, measures the object's flash, and
 // prints a table; writes it as JSON to OUT/results.json.
 'use strict';
@@ -15,7 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
-const { execFileSync, spawn } = require('child_process');
+const { execFileSync, spawn, spawnSync } = require('child_process');
 const greedy = require('./greedy.js');
 
 const ROOT = path.dirname(__dirname);
@@ -40,11 +43,24 @@ function parseArgs(argv) {
 	return a;
 }
 
-// wall seconds of a synchronous command
+// {wall, cpu} seconds of a synchronous command; cpu (user + system, from GNU time's
+// report on stderr) is null where /usr/bin/time is missing
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 function timed(cmd, args) {
 	const t0 = process.hrtime.bigint();
-	execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-	return Number(process.hrtime.bigint() - t0) / 1e9;
+	if (!GNU_TIME) {
+		execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+		return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: null };
+	}
+	const r = spawnSync(GNU_TIME, ['-f', 'bench-time %U %S', cmd, ...args],
+		{ stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+	const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+	const lines = r.stderr.split('\n');
+	const m = lines.map(l => /^bench-time (\S+) (\S+)$/.exec(l)).filter(Boolean).pop();
+	process.stderr.write(lines.filter(l => !l.startsWith('bench-time ')).join('\n'));
+	if (r.status !== 0)
+		throw new Error(`${cmd} ${args.join(' ')}: exit status ${r.status}`);
+	return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : null };
 }
 
 function median(xs) {
@@ -88,9 +104,13 @@ class Driver {
 			this.proc.stdin.write(s + '\n');
 		});
 	}
+	// k runs: [{wall, cpu}] in ms
 	async time(k) {
 		const l = await this.cmd(`t ${k}`);
-		return l.split(' ').slice(1).map(Number).map(ns => ns / 1e6);
+		return l.split(' ').slice(1).map(x => {
+			const [w, c] = x.split(':').map(Number);
+			return { wall: w / 1e6, cpu: c / 1e6 };
+		});
 	}
 	async outputs() {
 		await this.cmd('o');
@@ -107,9 +127,10 @@ function ortEngine(ort, sess, feeds) {
 		async time(k) {
 			const ms = [];
 			for (let i = 0; i < k; i++) {
-				const t0 = process.hrtime.bigint();
+				const c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
 				await sess.run(feeds);
-				ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+				const t1 = process.hrtime.bigint(), c = process.cpuUsage(c0);
+				ms.push({ wall: Number(t1 - t0) / 1e6, cpu: (c.user + c.system) / 1e3 });
 			}
 			return ms;
 		},
@@ -139,16 +160,16 @@ function build(a, mdir, bdir) {
 	fs.rmSync(bdir, { recursive: true, force: true });
 	fs.mkdirSync(bdir, { recursive: true });
 	const model = path.join(mdir, 'model.onnx');
-	const axccS = median([0, 1, 2].map(() =>
-		timed(a.axcc, ['compile', model, '-o', bdir, '--name', 'model', '-q'])));
+	const ax = [0, 1, 2].map(() => timed(a.axcc, ['compile', model, '-o', bdir, '--name', 'model', '-q']));
 	const report = JSON.parse(fs.readFileSync(path.join(bdir, 'model.report.json'), 'utf8'));
-	const res = { axcc_compile_s: axccS, report, builds: {} };
+	const res = { axcc_compile_s: median(ax.map(t => t.wall)),
+		axcc_compile_cpu_s: ax[0].cpu === null ? null : median(ax.map(t => t.cpu)), report, builds: {} };
 	for (const b of BUILDS) {
 		const obj = path.join(bdir, `model_${b.key}.o`), exe = path.join(bdir, `driver_${b.key}`);
-		const ccS = timed(CC, ['-std=c99', ...b.flags, '-c', path.join(bdir, 'model.c'), '-o', obj]);
+		const cc = timed(CC, ['-std=c99', ...b.flags, '-c', path.join(bdir, 'model.c'), '-o', obj]);
 		execFileSync(CC, ['-std=c99', '-D_POSIX_C_SOURCE=199309L', ...b.flags, '-I', bdir,
 			path.join(__dirname, 'driver.c'), obj, '-o', exe, '-lm'], { stdio: 'inherit' });
-		res.builds[b.key] = { cc_s: ccS, exe, size: flashBytes(obj) };
+		res.builds[b.key] = { cc_s: cc.wall, cc_cpu_s: cc.cpu, exe, size: flashBytes(obj) };
 	}
 	return res;
 }
@@ -158,7 +179,7 @@ async function timeEngines(engines, rounds) {
 	const est = {};
 	for (const [k, e] of Object.entries(engines)) {
 		await e.time(2);
-		est[k] = median(await e.time(3));
+		est[k] = median((await e.time(3)).map(t => t.wall));
 	}
 	// runs per batch: about 0.1 s of the slowest engine, at least 2, so rounds*k >= 20
 	const per = Math.max(...Object.values(est));
@@ -203,13 +224,15 @@ async function benchModel(a, ort, m) {
 		d.quit();
 	await sess.release();
 
-	const med = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)]));
-	const low = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.min(...v)]));
+	const stat = (f, key) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, f(v.map(t => t[key]))]));
+	const med = stat(median, 'cpu'), wall = stat(median, 'wall');
+	const low = stat(xs => Math.min(...xs), 'cpu');
 	return {
 		model: m.name,
 		runs: ms.ort.length,
 		ort_ms: med.ort, axcc_o3_ms: med.o3, axcc_o2_ms: med.o2,
 		ratio_o3: med.o3 / med.ort, ratio_o2: med.o2 / med.ort,
+		wall_ms: wall, wall_ratio_o3: wall.o3 / wall.ort, wall_ratio_o2: wall.o2 / wall.ort,
 		min_ms: low,
 		arena_axcc: rep.arena_bytes, arena_greedy: g.arena,
 		arena_vs_greedy: rep.arena_bytes / g.arena,
@@ -217,7 +240,9 @@ async function benchModel(a, ort, m) {
 		flash_o2: b.builds.o2.size.flash, flash_o3: b.builds.o3.size.flash,
 		sections_o2: b.builds.o2.size, sections_o3: b.builds.o3.size,
 		weight_bytes: rep.weight_bytes, macs: rep.macs,
-		axcc_compile_s: b.axcc_compile_s, cc_o3_s: b.builds.o3.cc_s, cc_o2_s: b.builds.o2.cc_s,
+		axcc_compile_s: b.axcc_compile_s, axcc_compile_cpu_s: b.axcc_compile_cpu_s,
+		cc_o3_s: b.builds.o3.cc_s, cc_o2_s: b.builds.o2.cc_s,
+		cc_o3_cpu_s: b.builds.o3.cc_cpu_s, cc_o2_cpu_s: b.builds.o2.cc_cpu_s,
 		max_abs_diff_o3: diff.o3, max_abs_diff_o2: diff.o2,
 		outputs_match: diff.o3 <= TOL && diff.o2 <= TOL,
 	};
@@ -230,12 +255,14 @@ const COLS = [
 	['ratio', 6, r => r.ratio_o3.toFixed(2)],
 	['-O2 ms', 8, r => r.axcc_o2_ms.toFixed(2)],
 	['ratio', 6, r => r.ratio_o2.toFixed(2)],
+	['wall r', 6, r => r.wall_ratio_o3.toFixed(2)],
 	['arena', 9, r => String(r.arena_axcc)],
 	['greedy', 9, r => String(r.arena_greedy)],
 	['a/g', 5, r => r.arena_vs_greedy.toFixed(2)],
 	['sum act', 9, r => String(r.sum_activations)],
 	['flash', 9, r => String(r.flash_o2)],
 	['axcc s', 6, r => r.axcc_compile_s.toFixed(2)],
+	['cpu s', 5, r => r.axcc_compile_cpu_s === null ? '-' : r.axcc_compile_cpu_s.toFixed(2)],
 	['cc-O3 s', 7, r => r.cc_o3_s.toFixed(1)],
 	['cc-O2 s', 7, r => r.cc_o2_s.toFixed(1)],
 	['max|diff|', 9, r => r.max_abs_diff_o3.toExponential(1)],
@@ -268,7 +295,7 @@ function sysinfo(ort, a) {
 		flash: 'size -A of the -O2 object: .text* + .rodata* + .data* (flash_o3: the -O3 -march=native object)',
 		sum_activations: 'sum of the sizes of all activation buffers of the lowered program (report kinds arena and alias: every intermediate tensor and scratch buffer in its own memory)',
 		arena_greedy: 'TF-Lite-Micro-style greedy-by-size planner (bench/greedy.js) over the report\'s arena buffers, 16-byte aligned',
-		latency: 'median wall ms of one run after warm-up; ORT timed around await session.run() in node, axcc around model_run_ptrs() in bench/driver.c',
+		latency: 'median CPU ms of one run after warm-up (wall_ms: median wall ms); ORT timed around await session.run() in node (process.cpuUsage), axcc around model_run_ptrs() in bench/driver.c (CLOCK_THREAD_CPUTIME_ID)',
 	};
 }
 
@@ -286,18 +313,27 @@ async function main() {
 	const big = rows.filter(r => r.model !== 'fmnist_cnn');
 	const gm = big.length ? geomean(big.map(r => r.ratio_o3)) : NaN;
 	const gm2 = big.length ? geomean(big.map(r => r.ratio_o2)) : NaN;
+	const gmw = big.length ? geomean(big.map(r => r.wall_ratio_o3)) : NaN;
 	if (big.length)
 		console.log(`\ngeometric mean latency ratio axcc/ORT over the 224x224 models: ` +
-			`${gm.toFixed(2)} (-O3 -march=native), ${gm2.toFixed(2)} (-O2)`);
+			`${gm.toFixed(2)} (-O3 -march=native), ${gm2.toFixed(2)} (-O2); wall time: ${gmw.toFixed(2)} (-O3)`);
+	if (big.length) {
+		const lows = big.map(r => r.min_ms.o3 / r.min_ms.ort);
+		console.log(`ratio of the fastest runs (CPU time; the runs least disturbed by other processes): ` +
+			big.map((r, i) => `${r.model} ${lows[i].toFixed(2)}`).join(', ') + `; geometric mean ${geomean(lows).toFixed(2)}`);
+	}
 	for (const r of rows)
 		console.log(`${r.model}: outputs vs ORT max abs diff ${r.max_abs_diff_o3.toExponential(2)} (-O3), ` +
 			`${r.max_abs_diff_o2.toExponential(2)} (-O2): ${r.outputs_match ? 'ok' : 'MISMATCH'} (tolerance ${TOL})`);
-	console.log('\nratio: median latency axcc/ORT (ms: median of one run), single thread (ORT: intraOpNumThreads 1, ' +
+	console.log('\nratio: median latency axcc/ORT (ms: median CPU time of one run), single thread (ORT: intraOpNumThreads 1, ' +
 		'graphOptimizationLevel all); engines alternating in rounds after warm-up; timed runs per engine: ' +
-		rows.map(r => `${r.model} ${r.runs}`).join(', '));
+		rows.map(r => `${r.model} ${r.runs}`).join(', ') +
+		'; wall r: the -O3 ratio of median wall times');
 	console.log('arena: axcc\'s planned arena; greedy: TF-Lite-Micro greedy-by-size on the same buffers; a/g = arena/greedy');
 	console.log('sum act: every activation tensor in its own memory; flash: size -A of the -O2 object, .text+.rodata+.data (bytes)');
-	const result = { system: sysinfo(ort, a), geomean_ratio_o3: gm, geomean_ratio_o2: gm2, models: rows };
+	console.log('axcc s: axcc compile, median wall seconds of 3 (cpu s: their median user+system seconds); cc-O3 s, cc-O2 s: wall seconds of cc -c of the generated C');
+	const result = { system: sysinfo(ort, a), geomean_ratio_o3: gm, geomean_ratio_o2: gm2, geomean_wall_ratio_o3: gmw,
+		geomean_min_ratio_o3: big.length ? geomean(big.map(r => r.min_ms.o3 / r.min_ms.ort)) : NaN, models: rows };
 	const file = path.join(a.out, 'results.json');
 	fs.writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
 	console.log(`wrote ${file}`);

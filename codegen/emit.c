@@ -207,6 +207,8 @@ emit_runtime(Emit *e)
 		if (!used)
 			continue;
 		char name[64];
+		if (!strcmp(fam, "fx"))
+			paste(e->f, "axrt_fixed.h");   /* the quantizer fx kernels share */
 		snprintf(name, sizeof name, "axrt_%s.h", fam);
 		paste(e->f, name);
 		snprintf(name, sizeof name, "%s.c", fam);
@@ -358,6 +360,29 @@ emit_info(Emit *e, const char *which, const int *bufs, int n)
 	fputs("};\n\n", f);
 }
 
+/* io "raw" (a fixed-point plan, passes/fixed.c): inputs and outputs that
+ * are integer codes get their format, value = code * 2^-FRAC. */
+static void
+emit_io_formats(Emit *e, FILE *f, const char *which, const int *bufs, int n)
+{
+	int any = 0;
+	for (int i = 0; i < n; i++) {
+		const Tensor *t = io_tensor(e->p, bufs[i]);
+		if (t->qbits <= 0)
+			continue;
+		if (!any++)
+			fprintf(f, "/* fixed-point %ss: value = code * 2^-FRAC (codes of BITS bits) */\n",
+				!strcmp(which, "INPUT") ? "input" : "output");
+		fprintf(f, "#define %s_%s%d_BITS %d /* '%s' */\n#define %s_%s%d_FRAC %d\n", e->PRE, which,
+			i, t->qbits, cmt(e, t->name), e->PRE, which, i, t->qfrac);
+		if (n == 1)
+			fprintf(f, "#define %s_%s_BITS %d\n#define %s_%s_FRAC %d\n", e->PRE, which,
+				t->qbits, e->PRE, which, t->qfrac);
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 static void
 emit_header(Emit *e, FILE *f)
 {
@@ -368,10 +393,22 @@ emit_header(Emit *e, FILE *f)
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	fprintf(f, "#define %s_NUM_INPUTS  %d\n#define %s_NUM_OUTPUTS %d\n", e->PRE, p->ninput, e->PRE, p->noutput);
 	fprintf(f, "#define %s_ARENA_BYTES %zu /* static activation memory, planned */\n\n", e->PRE, p->arena_bytes);
+	emit_io_formats(e, f, "INPUT", p->input, p->ninput);
+	emit_io_formats(e, f, "OUTPUT", p->output, p->noutput);
 	fputs("#ifndef AXRT_TENSOR_INFO_DEFINED\n#define AXRT_TENSOR_INFO_DEFINED\n"
 	      "typedef struct { const char *name; int32_t elem_type; /* ONNX TensorProto.DataType */\n"
 	      "                 int32_t rank; const int32_t *dims; int32_t numel; } axrt_tensor_info;\n"
 	      "#endif\n\n", f);
+	int str = 0;
+	for (int i = 0; i < p->ninput; i++)
+		str |= p->buf[p->input[i]].dtype == DT_STRING;
+	for (int i = 0; i < p->noutput; i++)
+		str |= p->buf[p->output[i]].dtype == DT_STRING;
+	if (str)   /* as in axrt_core.h */
+		fputs("#ifndef AXRT_STR_DEFINED\n#define AXRT_STR_DEFINED\n"
+		      "typedef struct { char s[64]; } axrt_str;   /* a NUL-terminated string element */\n"
+		      "#endif\n\n", f);
+
 	fprintf(f, "extern const axrt_tensor_info %s_inputs[%s_NUM_INPUTS > 0 ? %s_NUM_INPUTS : 1], "
 		"%s_outputs[%s_NUM_OUTPUTS > 0 ? %s_NUM_OUTPUTS : 1];\n\n",
 		e->pre, e->PRE, e->PRE, e->pre, e->PRE, e->PRE);

@@ -14,7 +14,10 @@ static const char help[] =
 	"  verify MODEL.onnx (--test-data DIR | --input X --reference Y)\n"
 	"                              build the C, run it, compare with references\n"
 	"  info MODEL.onnx             layers, parameters, MACs, arena, unsupported ops\n"
-	"  analyze MODEL.onnx --data X [--labels Y] -o SENS.json   layer/filter sensitivity\n\n"
+	"  analyze MODEL.onnx --data X [--labels Y] -o SENS.json   layer/filter sensitivity\n"
+	"  optimize MODEL.onnx --data X [--labels Y] --budget 1% -o PLAN.json\n"
+	"                              choose approximations within an accuracy budget\n"
+	"  eval MODEL.onnx --data X [--labels Y] [--plan P.json]   accuracy of a plan\n\n"
 	"'axcc VERB --help' describes each verb. --version prints the version.\n";
 
 int
@@ -39,6 +42,10 @@ main(int argc, char **argv)
 		return cli_verify(argc - 1, argv + 1);
 	if (!strcmp(v, "analyze"))
 		return cli_analyze(argc - 1, argv + 1);
+	if (!strcmp(v, "optimize"))
+		return cli_optimize(argc - 1, argv + 1);
+	if (!strcmp(v, "eval"))
+		return cli_eval(argc - 1, argv + 1);
 	if (!strcmp(v, "info"))
 		return cli_info(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown verb '%s'", v);

@@ -20,7 +20,7 @@ resolve_ops(Graph *g, Diag *d)
 		Node *n = g->node[i];
 		int training = !strcmp(n->domain, "ai.onnx.preview.training") &&
 			(!strcmp(n->optype, "Adagrad") || !strcmp(n->optype, "Adam") ||
-			 !strcmp(n->optype, "Momentum"));
+			 !strcmp(n->optype, "Momentum") || !strcmp(n->optype, "Gradient"));
 		if (!*n->domain || !strcmp(n->domain, "ai.onnx")) {
 			if (g->opset == 0) {
 				diag_node(d, n, "the model imports no version of the default ONNX domain");
@@ -151,8 +151,8 @@ infer_node(Graph *g, Node *n, Diag *d)
 	for (int i = 0; i < n->nin; i++)
 		if (n->in[i] && (n->in[i]->rank < 0 || n->in[i]->dtype == DT_UNDEF))
 			return -1;   /* its producer failed and was reported */
-	if (n->op == OP_IF || n->op == OP_LOOP || n->op == OP_SCAN)
-		return inline_node(g, n, d);   /* splices the body after n */
+	if (inline_wants(n))
+		return inline_node(g, n, d);   /* splices the body (or the rewrite) after n */
 	if (od->infer(n, d) < 0)
 		return -1;
 	for (int i = 0; i < n->nout; i++) {
@@ -186,6 +186,10 @@ pass_infer(Graph *g, PassCtx *cx)
 	for (int i = 0; i < g->nnode; i++)
 		if (!g->node[i]->dead)
 			infer_node(g, g->node[i], d);
+	if (d->nerr == nerr && inline_flatten_outputs(g, d) == 0)
+		for (int i = 0; i < g->nnode; i++)
+			if (!g->node[i]->dead && g->node[i]->out[0] && g->node[i]->out[0]->rank < 0)
+				infer_node(g, g->node[i], d);   /* the flattening's copies */
 	graph_compact(g);
 	return d->nerr > nerr ? -1 : 0;
 }

@@ -34,6 +34,13 @@ int fold_node(Graph *g, Node *n, Diag *d);
  * (a constant condition picks a branch, constant trip counts unroll).
  * Called by infer_node; returns 0, or -1 after diag_node(). */
 int inline_node(Graph *g, Node *n, Diag *d);
+/* Whether inline_node rewrites n: control flow, sequence and optional ops
+ * (resolved into lists of tensors at compile time), any node reading a
+ * sequence or optional, training-mode BatchNormalization, Gradient. */
+int inline_wants(const Node *n);
+/* Graph outputs that are sequences become their tensors, in order, each
+ * copied by an Identity. Called at the end of pass_infer. */
+int inline_flatten_outputs(Graph *g, Diag *d);
 
 /* simplify.c -- removes Identity and inference-mode Dropout.
  * needs: IR_SHAPES  gives: -  breaks: - */

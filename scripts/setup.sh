@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="cmake make gcc pkg-config check libsubunit-dev libprotobuf-c-dev protobuf-c-compiler
-libonnx-dev libonnx-testdata libcjson-dev zlib1g-dev"
+libonnx-dev libonnx-testdata libcjson-dev zlib1g-dev dataset-fashion-mnist"
 PKGS_TEST="clang-14 libclang-rt-14-dev gcc-arm-none-eabi libnewlib-arm-none-eabi chromium"
 want="$PKGS"
 [ "${1:-}" = "--test" ] && want="$PKGS $PKGS_TEST"

@@ -17,37 +17,9 @@
 #define STRICT "-std=c99 -Wall -Wextra -Wpedantic -Werror"
 
 static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static int
 have(const char *tool)
 {
-	return sh("command -v %s >/dev/null 2>&1", tool) == 0;
-}
-
-static char *
-slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = malloc((size_t)len + 1);
-	*n = fread(p, 1, (size_t)len, f);
-	fclose(f);
-	p[*n] = 0;
-	return p;
+	return tg_sh("command -v %s >/dev/null 2>&1", tool) == 0;
 }
 
 static char dir[] = "/tmp/axcc_cgXXXXXX";
@@ -57,19 +29,19 @@ setup(void)
 {
 	if (!mkdtemp(dir))
 		abort();
-	ck_assert_int_eq(sh("'%s/axcc' compile '%s' -o %s/a --name lenet -q", AXCC_BINARY_DIR, MODEL, dir), 0);
+	ck_assert_int_eq(tg_sh("'%s/axcc' compile '%s' -o %s/a --name lenet -q", AXCC_BINARY_DIR, MODEL, dir), 0);
 }
 
 START_TEST(test_codegen_deterministic)
 {
-	ck_assert_int_eq(sh("'%s/axcc' compile '%s' -o %s/b --name lenet -q", AXCC_BINARY_DIR, MODEL, dir), 0);
+	ck_assert_int_eq(tg_sh("'%s/axcc' compile '%s' -o %s/b --name lenet -q", AXCC_BINARY_DIR, MODEL, dir), 0);
 	const char *files[] = {"lenet.c", "lenet.h", "lenet.report.json"};
 	for (int i = 0; i < 3; i++) {
 		char pa[512], pb[512];
 		size_t na, nb;
 		snprintf(pa, sizeof pa, "%s/a/%s", dir, files[i]);
 		snprintf(pb, sizeof pb, "%s/b/%s", dir, files[i]);
-		char *a = slurp(pa, &na), *b = slurp(pb, &nb);
+		char *a = tg_slurp(pa, &na), *b = tg_slurp(pb, &nb);
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
 		ck_assert_msg(na == nb && memcmp(a, b, na) == 0, "%s differs between two compiles", files[i]);
@@ -85,7 +57,7 @@ START_TEST(test_codegen_abi_shape)
 	size_t n;
 	char path[512];
 	snprintf(path, sizeof path, "%s/a/lenet.h", dir);
-	char *h = slurp(path, &n);
+	char *h = tg_slurp(path, &n);
 	ck_assert_ptr_nonnull(h);
 	ck_assert_ptr_nonnull(strstr(h, "#define LENET_NUM_INPUTS  1"));
 	ck_assert_ptr_nonnull(strstr(h, "#define LENET_NUM_OUTPUTS 1"));
@@ -99,27 +71,27 @@ END_TEST
 
 START_TEST(test_codegen_builds_gcc_clang_arm)
 {
-	ck_assert_int_eq(sh("cd %s/a && gcc " STRICT " -O2 -c lenet.c -o g.o", dir), 0);
+	ck_assert_int_eq(tg_sh("cd %s/a && gcc " STRICT " -O2 -c lenet.c -o g.o", dir), 0);
 	if (have("clang-14"))
-		ck_assert_int_eq(sh("cd %s/a && clang-14 " STRICT " -O2 -c lenet.c -o c.o", dir), 0);
+		ck_assert_int_eq(tg_sh("cd %s/a && clang-14 " STRICT " -O2 -c lenet.c -o c.o", dir), 0);
 	if (have("arm-none-eabi-gcc"))
-		ck_assert_int_eq(sh("cd %s/a && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard "
+		ck_assert_int_eq(tg_sh("cd %s/a && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard "
 			"-mfpu=fpv4-sp-d16 " STRICT " -O2 -c lenet.c -o arm.o", dir), 0);
 	/* no malloc and no stdio in the generated code */
-	ck_assert_int_ne(sh("nm %s/a/g.o | grep -qE ' U (malloc|free|printf|fprintf|puts|calloc)$'", dir), 0);
+	ck_assert_int_ne(tg_sh("nm %s/a/g.o | grep -qE ' U (malloc|free|printf|fprintf|puts|calloc)$'", dir), 0);
 }
 END_TEST
 
 START_TEST(test_codegen_two_models_one_program)
 {
-	ck_assert_int_eq(sh("'%s/axcc' compile '%s' -o %s/two --name m2 -q", AXCC_BINARY_DIR, MODEL, dir), 0);
+	ck_assert_int_eq(tg_sh("'%s/axcc' compile '%s' -o %s/two --name m2 -q", AXCC_BINARY_DIR, MODEL, dir), 0);
 	FILE *f = fopen(strcat(strcpy(malloc(600), dir), "/two/both.c"), "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("#include \"../a/lenet.h\"\n#include \"m2.h\"\n"
 	      "int main(void) { return LENET_NUM_INPUTS + M2_NUM_INPUTS - 2 + "
 	      "(lenet_inputs[0].numel != m2_inputs[0].numel); }\n", f);
 	fclose(f);
-	ck_assert_int_eq(sh("cd %s/two && gcc " STRICT " both.c m2.c ../a/lenet.c -o both -lm && ./both", dir), 0);
+	ck_assert_int_eq(tg_sh("cd %s/two && gcc " STRICT " both.c m2.c ../a/lenet.c -o both -lm && ./both", dir), 0);
 }
 END_TEST
 
@@ -127,14 +99,14 @@ END_TEST
  * interpreter (axcc run). */
 START_TEST(test_codegen_matches_interpreter)
 {
-	ck_assert_int_eq(sh("'%s/axcc' run '%s' -q --input '%s' --output %s/ref.npy", AXCC_BINARY_DIR, MODEL,
+	ck_assert_int_eq(tg_sh("'%s/axcc' run '%s' -q --input '%s' --output %s/ref.npy", AXCC_BINARY_DIR, MODEL,
 		IMAGES, dir), 0);
-	ck_assert_int_eq(sh("cd %s/a && printf '#include \"lenet.h\"\\n#define fmnist_inputs lenet_inputs\\n"
+	ck_assert_int_eq(tg_sh("cd %s/a && printf '#include \"lenet.h\"\\n#define fmnist_inputs lenet_inputs\\n"
 		"#define fmnist_outputs lenet_outputs\\n#define fmnist_run_ptrs lenet_run_ptrs\\n"
 		"#define FMNIST_ARENA_BYTES LENET_ARENA_BYTES\\n' > fmnist.h", dir), 0);
-	ck_assert_int_eq(sh("cd %s/a && gcc " STRICT " -O2 -I. lenet.c '%s/examples/fmnist/demo_main.c' "
+	ck_assert_int_eq(tg_sh("cd %s/a && gcc " STRICT " -O2 -I. lenet.c '%s/examples/fmnist/demo_main.c' "
 		"-o demo -lm", dir, AXCC_SOURCE_DIR), 0);
-	ck_assert_int_eq(sh("cd %s/a && ./demo '%s' '%s/examples/fmnist/data/labels.npy' ../ref.npy >out.txt",
+	ck_assert_int_eq(tg_sh("cd %s/a && ./demo '%s' '%s/examples/fmnist/data/labels.npy' ../ref.npy >out.txt",
 		dir, IMAGES, AXCC_SOURCE_DIR), 0);
 }
 END_TEST

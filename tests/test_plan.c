@@ -1,10 +1,17 @@
 /* test_plan.c: the memory planner -- buffers live at the same time never
  * share bytes, the arena is no larger than the sum of buffers and no
- * smaller than the largest set live at one step. */
+ * smaller than the largest set live at one step; and on the test models,
+ * the planned program (in-place steps, outputs overlapping their inputs)
+ * computes bit for bit what the same program computes with every buffer
+ * in memory of its own. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "axrt.h"
+#include "driver.h"
 #include "testutil.h"
 
 /* A random program of copy steps over nb arena buffers. Each step reads
@@ -103,6 +110,147 @@ START_TEST(test_plan_chain_reuses_memory)
 }
 END_TEST
 
+/* Every arena buffer in memory of its own: no planning, no sharing. */
+static void
+plan_flat(Program *p)
+{
+	size_t at = 0;
+	for (int i = 0; i < p->nbuf; i++) {
+		Buf *b = &p->buf[i];
+		b->link = -1;
+		if (b->kind != BUF_ARENA)
+			continue;
+		b->offset = at;
+		at += (b->size + 63) / 64 * 64 + 64;
+	}
+	p->arena_bytes = at;
+}
+
+/* Runs p on inputs in[] with an arena first filled with `fill` bytes;
+ * outputs into out[] (allocated here). */
+static void
+run_filled(const Program *p, const void *const *in, void **out, int fill)
+{
+	size_t n = (p->arena_bytes + 63) / 64 * 64 + 64;
+	void *arena = aligned_alloc(64, n);
+	memset(arena, fill, n);
+	for (int i = 0; i < p->noutput; i++)
+		out[i] = calloc(p->buf[p->output[i]].size + 1, 1);
+	ck_assert_int_eq(prog_run(p, in, out, arena), 0);
+	free(arena);
+}
+
+/* Steps whose output the plan put over part of their input. */
+static int
+count_overlaps(const Program *p)
+{
+	int n = 0;
+	for (int s = 0; s < p->nstep; s++) {
+		const Step *st = &p->step[s];
+		if (st->overlap < 0 || st->nout < 1 || st->out[0] < 0 || st->in[st->overlap] < 0)
+			continue;
+		const Buf *o = &p->buf[st->out[0]], *i = &p->buf[st->in[st->overlap]];
+		if (o->kind == BUF_ARENA && i->kind == BUF_ARENA
+		 && o->offset < i->offset + i->size && i->offset < o->offset + o->size)
+			n++;
+	}
+	return n;
+}
+
+/* One model: the planned and the flat program on the same pseudo-random
+ * inputs give the same bytes. Returns the planned program's overlaps. */
+static int
+check_model(const char *path)
+{
+	Options o = {0};
+	o.model = path;
+	o.quiet = 1;
+	o.dim[0].name = "N";
+	o.dim[0].value = 1;
+	o.dim[1].name = "batch";
+	o.dim[1].value = 1;
+	o.ndim = 2;
+	Diag d = diag_capture();
+	Graph *g1, *g2;
+	Program *p1 = build_program(&o, &d, &g1);
+	ck_assert_msg(p1 != NULL, "%s: %s", path, d.all);
+	g2 = load_model(&o, &d);
+	ck_assert_ptr_nonnull(g2);
+	Program *p2 = prog_lower(g2, &d);
+	ck_assert_ptr_nonnull(p2);
+	plan_flat(p2);
+	ck_assert_int_eq(p1->ninput, p2->ninput);
+	ck_assert_int_eq(p1->noutput, p2->noutput);
+
+	void *in[16], *o1[16], *o2[16];
+	ck_assert_int_le(p1->ninput, 16);
+	ck_assert_int_le(p1->noutput, 16);
+	unsigned seed = 12345;
+	for (int i = 0; i < p1->ninput; i++) {
+		const Buf *b = &p1->buf[p1->input[i]];
+		in[i] = calloc(b->size + 4, 1);
+		if (b->dtype == DT_F32)
+			for (size_t k = 0; k < b->size / 4; k++) {
+				seed = seed * 1103515245u + 12345u;
+				((float *)in[i])[k] = (float)((seed >> 8) % 2001) / 1000.0f - 1.0f;
+			}
+	}
+	run_filled(p1, (const void *const *)in, o1, 0x7f);
+	run_filled(p2, (const void *const *)in, o2, 0x00);
+	for (int i = 0; i < p1->noutput; i++) {
+		size_t n = p1->buf[p1->output[i]].size;
+		ck_assert_uint_eq(n, p2->buf[p2->output[i]].size);
+		ck_assert_msg(memcmp(o1[i], o2[i], n) == 0, "%s: output %d differs between the planned "
+			"arena (%zu bytes) and separate buffers", path, i, p1->arena_bytes);
+		free(o1[i]);
+		free(o2[i]);
+	}
+	for (int i = 0; i < p1->ninput; i++)
+		free(in[i]);
+	int nov = count_overlaps(p1);
+	prog_free(p1);
+	prog_free(p2);
+	graph_free(g1);
+	graph_free(g2);
+	return nov;
+}
+
+/* Every tests/models/<case>/model.onnx (and tests/models/big/, where the
+ * torchvision models were exported). The depthwise and 1x1 convs of
+ * mobilenet must take overlapping placements, or the test proves nothing. */
+START_TEST(test_plan_models_bit_exact)
+{
+	static const char *const roots[] = {AXCC_SOURCE_DIR "/tests/models", AXCC_SOURCE_DIR "/tests/models/big"};
+	int nmodel = 0, mobilenet = 0;
+	for (int r = 0; r < 2; r++) {
+		DIR *dir = opendir(roots[r]);
+		if (!dir)
+			continue;
+		struct dirent *e;
+		char *names[256];
+		int nn = 0;
+		while ((e = readdir(dir)) && nn < 256)
+			if (e->d_name[0] != '.')
+				names[nn++] = strdup(e->d_name);
+		closedir(dir);
+		for (int i = 0; i < nn; i++) {
+			char path[1024];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s/model.onnx", roots[r], names[i]);
+			if (stat(path, &st) == 0) {
+				int nov = check_model(path);
+				nmodel++;
+				if (!strcmp(names[i], "mobilenet"))
+					mobilenet = nov;
+			}
+			free(names[i]);
+		}
+	}
+	ck_assert_int_ge(nmodel, 10);
+	ck_assert_int_ge(mobilenet, 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -110,6 +258,7 @@ main(void)
 	TCase *tc = tcase_create("plan");
 	tcase_add_test(tc, test_plan_no_overlap_random);
 	tcase_add_test(tc, test_plan_chain_reuses_memory);
+	tcase_add_test(tc, test_plan_models_bit_exact);
 	suite_add_tcase(s, tc);
 	return tg_main(s);
 }

@@ -1,6 +1,9 @@
 /* testutil.c: graph builders and runners shared by the Check suites. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "driver.h"
 #include "testutil.h"
@@ -102,6 +105,46 @@ tg_run(Graph *g, Diag *d, const void *const *in, void *const *out)
 	free(arena);
 	prog_free(p);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+tg_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+char *
+tg_slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *p = malloc((size_t)(len > 0 ? len : 0) + 1);
+	size_t got = len > 0 ? fread(p, 1, (size_t)len, f) : 0;
+	fclose(f);
+	p[got] = 0;
+	if (n)
+		*n = got;
+	return p;
+}
+
+char *
+tg_tmpdir(const char *tag)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "/tmp/axcc_%sXXXXXX", tag);
+	char *d = strdup(buf);
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
 }
 
 int

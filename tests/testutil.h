@@ -24,6 +24,14 @@ void tg_const(Graph *g, Tensor *t, DType dt, int rank, const int64_t *dims, cons
  * interpreter. Returns 0 or -1 (messages in *d). */
 int tg_run(Graph *g, Diag *d, const void *const *in, void *const *out);
 
+/* system() of a printf-formatted command: its exit status (128 if it did
+ * not exit). */
+int tg_sh(const char *fmt, ...);
+/* A file's bytes, NUL-terminated (malloc'd), or NULL; *n its size if n. */
+char *tg_slurp(const char *path, size_t *n);
+/* A fresh directory /tmp/axcc_<tag>XXXXXX (malloc'd name). */
+char *tg_tmpdir(const char *tag);
+
 /* Runs a whole Suite and returns the process exit status. */
 int tg_main(Suite *s);
 

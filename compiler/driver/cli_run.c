@@ -13,6 +13,7 @@ static const char help[] =
 	"files in graph-input order; outputs are written as .npy in graph-output order.\n"
 	"An input whose first dimension is k times the model's runs k batches.\n"
 	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
+	"  --plan P.json      replay an approximation plan (axcc optimize)\n"
 	"  -q, --quiet        no notes\n";
 
 /* how many model batches the file holds: 1, k, or -1 (mismatch, reported) */

@@ -26,6 +26,7 @@ static const char help[] =
 	"  --freeze NAME=FILE make input NAME a constant holding FILE's tensor (its\n"
 	"                     data files, if given, are then left out)\n"
 	"  --dim NAME=VALUE   bind a symbolic input dimension (default 1)\n"
+	"  --plan P.json      replay an approximation plan (axcc optimize)\n"
 	"  -q, --quiet        no notes\n"
 	"Exit status: 0 pass, 1 mismatch or error, 2 usage error.\n";
 

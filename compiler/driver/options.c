@@ -17,9 +17,8 @@ usage_error(const char *verb, const char *fmt, ...)
 	return 2;
 }
 
-/* value of an option written "--opt VALUE" or "--opt=VALUE" */
-static const char *
-optval(const char *opt, int argc, char **argv, int *i)
+const char *
+opt_value(const char *opt, int argc, char **argv, int *i)
 {
 	size_t n = strlen(opt);
 	if (strncmp(argv[*i], opt, n) != 0)
@@ -39,7 +38,7 @@ options_common(Options *o, int argc, char **argv, int *i)
 		o->quiet = 1;
 		return 1;
 	}
-	if ((v = optval("--dim", argc, argv, i))) {
+	if ((v = opt_value("--dim", argc, argv, i))) {
 		const char *eq = strrchr(v, '=');
 		char *end;
 		if (!eq || eq == v)
@@ -53,7 +52,7 @@ options_common(Options *o, int argc, char **argv, int *i)
 		o->dim[o->ndim++].value = val;
 		return 1;
 	}
-	if ((v = optval("--freeze", argc, argv, i))) {
+	if ((v = opt_value("--freeze", argc, argv, i))) {
 		const char *eq = strchr(v, '=');
 		if (!eq || eq == v || !eq[1])
 			return usage_error(NULL, "--freeze takes NAME=FILE, got '%s'", v) ? -1 : -1;
@@ -63,7 +62,11 @@ options_common(Options *o, int argc, char **argv, int *i)
 		o->freeze[o->nfreeze++].path = eq + 1;
 		return 1;
 	}
-	if ((v = optval("-d", argc, argv, i)) || (v = optval("--dump", argc, argv, i))) {
+	if ((v = opt_value("--plan", argc, argv, i))) {
+		o->plan = v;
+		return 1;
+	}
+	if ((v = opt_value("-d", argc, argv, i)) || (v = opt_value("--dump", argc, argv, i))) {
 		o->dump = v;
 		return 1;
 	}

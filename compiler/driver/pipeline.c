@@ -4,6 +4,7 @@
 
 #include "data.h"
 #include "driver.h"
+#include "plan.h"
 
 static const Pass pipeline[] = {
 	/* name       run            needs      gives                  breaks */
@@ -113,11 +114,26 @@ load_model(const Options *o, Diag *d)
 		graph_free(g);
 		return NULL;
 	}
-	if (run_pipeline(g, d, o->dump) < 0) {
+	if (run_pipeline(g, d, o->dump) < 0 || apply_plan_opt(g, o, d) < 0) {
 		graph_free(g);
 		return NULL;
 	}
 	return g;
+}
+
+int
+apply_plan_opt(Graph *g, const Options *o, Diag *d)
+{
+	if (o->planobj)
+		return plan_apply(g, o->planobj, d);
+	if (!o->plan)
+		return 0;
+	Plan *pl = plan_read(o->plan, d);
+	if (!pl)
+		return -1;
+	int rc = plan_apply(g, pl, d);
+	plan_free(pl);
+	return rc;
 }
 
 Program *

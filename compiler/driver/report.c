@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "report.h"
 
 LayerCost
@@ -54,8 +55,19 @@ node_cost(const Node *n)
 	return c;
 }
 
+/* Output channels of the layers pruning works on (Conv, Gemm, MatMul); -1
+ * for other ops. */
+static int64_t
+layer_channels(const Node *n)
+{
+	const Tensor *y = n->nout ? n->out[0] : NULL;
+	if (!y || y->rank < 2 || (n->op != OP_CONV && n->op != OP_GEMM && n->op != OP_MATMUL))
+		return -1;
+	return n->op == OP_CONV ? y->dim[1] : y->dim[y->rank - 1];
+}
+
 static cJSON *
-layers_json(const Graph *g, int64_t *tmacs, int64_t *tparams)
+layers_json(const Graph *g, const Plan *pl, int64_t *tmacs, int64_t *tparams)
 {
 	cJSON *arr = cJSON_CreateArray();
 	char s[128];
@@ -70,6 +82,14 @@ layers_json(const Graph *g, int64_t *tmacs, int64_t *tparams)
 		cJSON_AddStringToObject(o, "output_shape", n->nout && n->out[0] ? tensor_shape_str(n->out[0], s, sizeof s) : "");
 		cJSON_AddNumberToObject(o, "macs", (double)c.macs);
 		cJSON_AddNumberToObject(o, "params", (double)c.params);
+		int64_t ch = layer_channels(n);
+		const PlanLayer *L = pl && ch >= 0 ? plan_layer(pl, n->name) : NULL;
+		if (ch >= 0)
+			cJSON_AddNumberToObject(o, "channels", (double)ch);
+		if (L && L->nremoved) {   /* pruned: the original count too */
+			cJSON_AddNumberToObject(o, "channels_before", L->nch);
+			cJSON_AddNumberToObject(o, "channels_removed", L->nremoved);
+		}
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
@@ -136,12 +156,19 @@ buffers_json(const Program *p)
 int
 report_write(const Program *p, const Graph *g, const CodegenOpts *co, const char *dir, Diag *d)
 {
+	return report_write_plan(p, g, co, NULL, dir, d);
+}
+
+int
+report_write_plan(const Program *p, const Graph *g, const CodegenOpts *co, const Plan *pl,
+	const char *dir, Diag *d)
+{
 	cJSON *root = cJSON_CreateObject();
 	int64_t macs = 0, params = 0, wbytes = 0;
 	cJSON_AddStringToObject(root, "axcc_version", AXCC_VERSION);
 	cJSON_AddStringToObject(root, "model", co->model_name);
 	cJSON_AddStringToObject(root, "name", co->name);
-	cJSON *layers = layers_json(g, &macs, &params);
+	cJSON *layers = layers_json(g, pl, &macs, &params);
 	wbytes = (int64_t)prog_weight_bytes(p);
 	cJSON_AddNumberToObject(root, "arena_bytes", (double)p->arena_bytes);
 	cJSON_AddNumberToObject(root, "weight_bytes", (double)wbytes);

@@ -71,7 +71,8 @@ read_file(const char *path, uint8_t **buf, size_t *len, Diag *d)
 static int
 dtype_supported(int32_t dt)
 {
-	return dt > 0 && dt < DT_MAX && dt != DT_STRING && dtype_size((DType)dt) > 0;
+	return dt > 0 && dt < DT_MAX && dtype_size((DType)dt) > 0;
+
 }
 
 /* external data: path relative to the model's folder, never escaping it */
@@ -149,8 +150,6 @@ static int
 decode_tensor(Imp *im, const Onnx__TensorProto *tp, Tensor *t, const char *what)
 {
 	int32_t dt = tp->has_data_type ? tp->data_type : 0;
-	if (dt == DT_STRING)
-		return diag_error(im->d, "%s: string tensors are not supported", what);
 	if (!dtype_supported(dt))
 		return diag_error(im->d, "%s: unknown element type %d", what, (int)dt);
 	if (tp->n_dims > IR_MAXRANK)
@@ -168,6 +167,22 @@ decode_tensor(Imp *im, const Onnx__TensorProto *tp, Tensor *t, const char *what)
 	t->dtype = (DType)dt;
 	size_t bytes = (size_t)n * dtype_size(t->dtype);
 	t->init = arena_alloc(im->g->arena, bytes);
+	if (t->dtype == DT_STRING) {
+		/* fixed-size elements (runtime/include/axrt_string.h) */
+		if (tp->n_string_data != (size_t)n)
+			return diag_error(im->d, "%s: has %zu strings, its shape needs %lld", what,
+				tp->n_string_data, (long long)n);
+		for (int64_t i = 0; i < n; i++) {
+			if (tp->string_data[i].len >= dtype_size(DT_STRING) ||
+			    (tp->string_data[i].len && memchr(tp->string_data[i].data, 0, tp->string_data[i].len)))
+				return diag_error(im->d, "%s: string %lld is longer than %zu bytes or holds a NUL "
+					"(axcc strings are fixed-size)", what, (long long)i, dtype_size(DT_STRING) - 1);
+			if (tp->string_data[i].len)
+				memcpy((char *)t->init + i * dtype_size(DT_STRING), tp->string_data[i].data,
+					tp->string_data[i].len);
+		}
+		return 0;
+	}
 	if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
 		return read_external(im, tp, bytes, t->init, what);
 	if (tp->has_raw_data) {
@@ -272,7 +287,7 @@ import_constant(Imp *im, Node *n, Tensor *out)
 }
 
 static int
-bind_dim(Imp *im, const Onnx__TensorShapeProto__Dimension *dm, const char *input, int64_t *out)
+bind_dim(Imp *im, const Onnx__TensorShapeProto__Dimension *dm, const char *input, int64_t *out, int *sym)
 {
 	if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
 		if (dm->dim_value < 0 || dm->dim_value > MAX_NUMEL)
@@ -289,6 +304,8 @@ bind_dim(Imp *im, const Onnx__TensorShapeProto__Dimension *dm, const char *input
 			return 0;
 		}
 	*out = 1;
+	if (sym)
+		*sym = 1;
 	if (!im->o->quiet)
 		diag_note(im->d, "input '%s': symbolic dimension '%s' set to 1 (use --dim %s=VALUE)",
 			input, *name ? name : "?", *name ? name : "NAME");
@@ -305,8 +322,30 @@ import_input(Imp *im, const Onnx__ValueInfoProto *vi)
 	if (t->init)
 		return 0;   /* an initializer listed as input: a constant */
 	const Onnx__TypeProto *tp = vi->type;
+	int vk = 0;
+	for (int k = 0; tp && k < 2; k++)   /* optional(sequence(tensor)) at most */
+		if (tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE && tp->optional_type && !(vk & VK_OPT))
+			vk |= VK_OPT, tp = tp->optional_type->elem_type;
+		else if (tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE && tp->sequence_type && !(vk & VK_SEQ))
+			vk |= VK_SEQ, tp = tp->sequence_type->elem_type;
 	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
-		return diag_error(im->d, "input '%s' is not a tensor (sequences and maps are not supported)", vi->name);
+		return diag_error(im->d, "input '%s' is not a tensor, a sequence of tensors or an optional "
+			"(maps are not supported)", vi->name);
+	if (vk) {
+		/* its tensors and their shapes come when it is bound to data (verify) */
+		int32_t et = tp->tensor_type->has_elem_type ? tp->tensor_type->elem_type : 0;
+		if (!dtype_supported(et))
+			return diag_error(im->d, "input '%s' has unsupported element type %d", vi->name, (int)et);
+		if (t->is_input)
+			return diag_error(im->d, "input '%s' is listed twice", vi->name);
+		t->dtype = (DType)et;
+		t->rank = 0;
+		t->vkind = vk;
+		t->nseq = -1;
+		t->is_input = 1;
+		g->input[g->ninput++] = t;
+		return 0;
+	}
 	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 	int32_t dt = tt->has_elem_type ? tt->elem_type : 0;
 	if (!dtype_supported(dt))
@@ -319,8 +358,10 @@ import_input(Imp *im, const Onnx__ValueInfoProto *vi)
 	t->rank = (int)tt->shape->n_dim;
 	int64_t n = 1;
 	for (int i = 0; i < t->rank; i++) {
-		if (bind_dim(im, tt->shape->dim[i], vi->name, &t->dim[i]) < 0)
+		int sym = 0;
+		if (bind_dim(im, tt->shape->dim[i], vi->name, &t->dim[i], &sym) < 0)
 			return -1;
+		t->symdims |= (unsigned)sym << i;
 		if (mul_overflows(n, t->dim[i], MAX_NUMEL))
 			return diag_error(im->d, "input '%s' has more than %lld elements", vi->name, (long long)MAX_NUMEL);
 		n *= t->dim[i];
@@ -459,8 +500,10 @@ import_sub_input(Imp *im, Node *n, const Onnx__ValueInfoProto *vi)
 	if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type &&
 	    tp->tensor_type->has_elem_type && dtype_supported(tp->tensor_type->elem_type))
 		t->dtype = (DType)tp->tensor_type->elem_type;
-	else if (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
-		return diag_node(im->d, n, "subgraph input '%s' is not a tensor (sequences are not supported)", vi->name);
+	else if (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
+			tp->value_case != ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE &&
+			tp->value_case != ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE)
+		return diag_node(im->d, n, "subgraph input '%s' is not a tensor, sequence or optional", vi->name);
 	t->is_input = 1;
 	g->input[g->ninput++] = t;
 	return 0;
@@ -568,15 +611,10 @@ onnx_import(const char *path, const ImportOpts *o, Diag *d)
 	return g;
 }
 
-int
-tensorproto_read(const char *path, Arena *a, Tensor *t, Diag *d)
+static int
+tensorproto_decode(const char *path, const uint8_t *buf, size_t len, Arena *a, Tensor *t, Diag *d)
 {
-	uint8_t *buf;
-	size_t len;
-	if (read_file(path, &buf, &len, d) < 0)
-		return -1;
 	Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
-	free(buf);
 	if (!tp)
 		return diag_error(d, "not a valid TensorProto file");
 	/* decode into a scratch graph's arena, then copy into a */
@@ -590,12 +628,124 @@ tensorproto_read(const char *path, Arena *a, Tensor *t, Diag *d)
 	if (rc == 0) {
 		*t = tmp;
 		t->name = arena_strdup(a, tp->name && *tp->name ? tp->name : path);
-		t->init = arena_memdup(a, tmp.init, tensor_bytes(&tmp));
+		t->init = arena_memdup(a, tmp.init, tensor_bytes(&tmp) ? tensor_bytes(&tmp) : 1);
 		t->def = NULL;
 		t->id = -1;
 		t->buf = -1;
 	}
 	onnx__tensor_proto__free_unpacked(tp, NULL);
 	graph_free(g);
+	return rc;
+}
+
+/* Protobuf wire format, enough to walk SequenceProto and OptionalProto
+ * (onnx-data.proto, which the build does not compile): both are
+ * 1 name, 2 elem_type, 3 tensor value(s), 4 sparse, 5 sequence(s), 6 map(s),
+ * 7 optional(s). */
+static int
+wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int sh = 0; sh < 64 && *p < end; sh += 7) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/* Whether buf looks like a SequenceProto/OptionalProto rather than a
+ * TensorProto: only fields 1 (bytes), 2 (varint), 3, 5, 7 (bytes); an
+ * elem_type; and tensors or sequences when field 7 (TensorProto's
+ * int64_data) appears. A TensorProto always has its name or data in
+ * fields above 7 or dims in field 1 as varints. */
+static int
+is_value_proto(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	int has[8] = {0};
+	while (p < end) {
+		uint64_t key, v;
+		if (wire_varint(&p, end, &key) < 0)
+			return 0;
+		int f = (int)(key >> 3), w = (int)(key & 7);
+		if (f < 1 || f > 7 || f == 4 || f == 6)
+			return 0;
+		if (f == 2 ? w != 0 : w != 2)
+			return 0;
+		if (wire_varint(&p, end, &v) < 0)
+			return 0;
+		if (w == 2) {
+			if (v > (uint64_t)(end - p))
+				return 0;
+			p += v;
+		}
+		has[f] = 1;
+	}
+	return has[2] && (!has[7] || has[3] || has[5]);
+}
+
+/* t becomes a value: elem_type 1 (tensor) 3 (sequence) 5 (optional), items
+ * in t->seq (vkind VK_SEQ for a sequence, VK_OPT for an optional). */
+static int
+valueproto_decode(const char *path, const uint8_t *buf, size_t len, Arena *a, Tensor *t, Diag *d,
+		int opt, int depth)
+{
+	const uint8_t *p = buf, *end = buf + len;
+	int cap = 8;
+	memset(t, 0, sizeof *t);
+	t->id = t->buf = -1;
+	t->vkind = opt ? VK_OPT : VK_SEQ;
+	t->seq = arena_alloc(a, (size_t)cap * sizeof *t->seq);
+	t->name = arena_strdup(a, path);
+	if (depth > 4)
+		return diag_error(d, "values nested too deeply");
+	while (p < end) {
+		uint64_t key, v;
+		if (wire_varint(&p, end, &key) < 0 || wire_varint(&p, end, &v) < 0)
+			return diag_error(d, "not a valid SequenceProto or OptionalProto");
+		int f = (int)(key >> 3);
+		if ((key & 7) == 0) {
+			if (f == 2 && v != 0 && v != 1 && v != 3 && v != 5)
+				return diag_error(d, "element type %d (sparse tensors and maps are not supported)", (int)v);
+			continue;
+		}
+		const uint8_t *q = p;
+		p += v;
+		if (f == 1) {
+			t->name = arena_strndup(a, (const char *)q, (size_t)v);
+			continue;
+		}
+		if (t->nseq == cap) {
+			Tensor **n2 = arena_alloc(a, (size_t)cap * 2 * sizeof *n2);
+			memcpy(n2, t->seq, (size_t)cap * sizeof *n2);
+			t->seq = n2;
+			cap *= 2;
+		}
+		Tensor *e = arena_alloc(a, sizeof *e);
+		int rc = f == 3 ? tensorproto_decode(path, q, (size_t)v, a, e, d)
+			: valueproto_decode(path, q, (size_t)v, a, e, d, f == 7, depth + 1);
+		if (rc < 0)
+			return -1;
+		t->seq[t->nseq++] = e;
+		t->dtype = e->dtype;
+	}
+	if (opt && t->nseq > 1)
+		return diag_error(d, "an OptionalProto with %d values", t->nseq);
+	t->none = opt && t->nseq == 0;
+	return 0;
+}
+
+int
+tensorproto_read(const char *path, Arena *a, Tensor *t, Diag *d)
+{
+	uint8_t *buf;
+	size_t len;
+	if (read_file(path, &buf, &len, d) < 0)
+		return -1;
+	int rc = is_value_proto(buf, len) ? valueproto_decode(path, buf, len, a, t, d, 0, 0)
+		: tensorproto_decode(path, buf, len, a, t, d);
+	free(buf);
 	return rc;
 }

@@ -99,7 +99,25 @@ struct Tensor {
 	int is_output;         /* graph output */
 	int nuse;              /* consumers, recomputed by graph_uses() */
 	int buf;               /* buffer id during lowering (compiler/prog) */
+	/* Fixed-point format (APPROX.md §3; set by passes/fixed.c, read by the
+	 * fx lowering in compiler/ops/fx.c): value = code * 2^-qfrac with codes
+	 * of qbits bits (2..16), stored as int8 (qbits <= 8) or int16. qbits 0:
+	 * float. An activation with a format has dtype DT_I8/DT_I16. A constant
+	 * (weights, bias) keeps its float init; lowering quantizes it, per output
+	 * channel with qchfrac[0..qnch) when that is not NULL. qround: rounding
+	 * used when this tensor is produced (AXRT_FIXED_NEAREST/_TRUNC). */
+	int qbits, qfrac, qround;
+	const int *qchfrac; int qnch;
+	/* Sequences and optionals (passes/inline.c), resolved at compile time:
+	 * vkind says what the ONNX value is; a sequence's tensors are seq[0..nseq)
+	 * (nseq -1: a graph input not bound yet); an optional with a value is
+	 * that value, without one it has none set. dtype is the element type. */
+	int vkind;             /* VK_* bits; 0: a tensor */
+	Tensor **seq; int nseq;
+	int none;
+	unsigned symdims;      /* graph input: bit k set when dim k was symbolic, set to 1 */
 };
+enum { VK_SEQ = 1, VK_OPT = 2 };
 
 #define NODE_MAXIO 4096
 struct Node {

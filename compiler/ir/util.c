@@ -39,7 +39,8 @@ static const struct { const char *name, *ctype; size_t size; } dtab[DT_MAX] = {
 	[DT_F32] = {"float", "float", 4},     [DT_U8] = {"uint8", "uint8_t", 1},
 	[DT_I8] = {"int8", "int8_t", 1},      [DT_U16] = {"uint16", "uint16_t", 2},
 	[DT_I16] = {"int16", "int16_t", 2},   [DT_I32] = {"int32", "int32_t", 4},
-	[DT_I64] = {"int64", "int64_t", 8},   [DT_STRING] = {"string", "char *", 0},
+	[DT_I64] = {"int64", "int64_t", 8},   [DT_STRING] = {"string", "axrt_str", 64},
+
 	[DT_BOOL] = {"bool", "_Bool", 1},     [DT_F16] = {"float16", "uint16_t", 2},
 	[DT_F64] = {"double", "double", 8},   [DT_U32] = {"uint32", "uint32_t", 4},
 	[DT_U64] = {"uint64", "uint64_t", 8}, [DT_BF16] = {"bfloat16", "uint16_t", 2},

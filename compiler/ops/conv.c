@@ -306,6 +306,74 @@ conv_blocking(const axrt_conv_params *p, axrt_convgemm_params *q)
 	q->nc = (int32_t)nc;
 }
 
+/* Whether a 1x1 conv_f32_gemm may write its output over its input, both
+ * starting at the same address. The kernel reads the input directly as B
+ * (no im2col): element (m, j) of the output sits on input element (m, j)
+ * (same plane size), and output column j is written only after its strip
+ * of kc rows (all channels of column j, when kc covers them) has been
+ * packed into the scratch; later strips and column blocks read only later
+ * columns. With more than one block of kc rows, a later block rereads
+ * rows >= kc of the columns already written, which stay intact when the
+ * output has no more than kc channels. One image, one group. */
+static int
+conv_gemm_overlaps(const axrt_conv_params *p, int32_t kc)
+{
+	for (int i = 0; i < 3; i++)
+		if (p->k[i] != 1 || p->stride[i] != 1 || p->pad[i] != 0 || p->out[i] != p->in[i])
+			return 0;
+	return p->n == 1 && p->group == 1 && (kc >= p->c || p->m <= kc);
+}
+
+/* The path conv_f32_dw takes (runtime/kernels/conv.c, ORDER CONVDW_MODE). */
+enum { DW_PADDED, DW_WIDE, DW_DIRECT, DW_RING };
+static int
+conv_dw_mode(const axrt_conv_params *p)
+{
+	int k3 = p->k[1] == 3 && p->k[2] == 3, s = p->stride[2];
+
+	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+		return DW_WIDE;
+	if (k3 && p->stride[1] == s && (s == 1 || s == 2) && p->dil[1] == 1 && p->dil[2] == 1)
+		return DW_DIRECT;
+	if (k3 && s == 2 && p->dil[2] == 1)
+		return DW_RING;
+	return DW_PADDED;
+}
+
+/* How many bytes before its input the output of conv_f32_dw may start.
+ * The kernel runs plane by plane (image-major, channel-minor; plane i at
+ * i * isz in x, i * osz in y). Where a plane is first copied into the
+ * scratch (padded and wide paths), plane i's output must only end
+ * before plane i + 1 of the input starts. The ring path reads input rows
+ * while writing outputs: plane i's output must end before plane i of the
+ * input starts. The direct path writes output row oh after reading its
+ * input rows, the first of them row max(0, oh * s - pad), and later rows
+ * read nothing before it: row oh must end before that input row starts.
+ * Each bound is linear in i, so it is largest at the first or last plane. */
+static size_t
+conv_dw_lead(const axrt_conv_params *p)
+{
+	int64_t last = (int64_t)p->n * p->c - 1, lead = 0;
+	int64_t isz = (int64_t)p->in[1] * p->in[2], osz = (int64_t)p->out[1] * p->out[2];
+	int mode = conv_dw_mode(p);
+
+	for (int e = 0; e < 2; e++) {
+		int64_t i = e ? last : 0, need;
+		if (mode == DW_DIRECT)
+			for (int64_t oh = 0; oh < p->out[1]; oh++) {
+				int64_t r = oh * p->stride[1] - p->pad[1];
+				r = r < 0 ? 0 : r > p->in[1] ? p->in[1] : r;
+				need = i * osz + (oh + 1) * p->out[2] - (i * isz + r * p->in[2]);
+				lead = need > lead ? need : lead;
+			}
+		else {
+			need = (i + 1) * osz - (i + (mode == DW_RING ? 0 : 1)) * isz;
+			lead = need > lead ? need : lead;
+		}
+	}
+	return (size_t)lead * sizeof(float);
+}
+
 /* A Conv with constant weights as conv_f32_gemm: the weights packed for
  * the blocked GEMM, one matrix (m/group x c/group*k...) per group. */
 static int
@@ -336,26 +404,34 @@ conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
 		q.kc);
 	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
 	out[0] = lower_buf(l, n->out[0]);
-	lower_step(l, n, K_conv_f32_gemm, &q, 3, in, 1, out, gemm_scratch_bytes(mg, q.kc, q.nc));
+	Step *st = lower_step(l, n, K_conv_f32_gemm, &q, 3, in, 1, out,
+		gemm_scratch_bytes(mg, q.kc, q.nc));
+	if (conv_gemm_overlaps(p, q.kc)) {
+		st->overlap = 0;
+		st->lead = 0;
+	}
 	return 0;
 }
 
-/* Scratch of conv_f32_dw (axrt_conv.h; ORDER CONVDW_SCRATCH): three
- * split rows for 3x3 at stride 2 along the rows, else a padded input plane
- * and the plane of the wide loop for narrow 3x3 unit-stride kernels. */
+/* Scratch of conv_f32_dw (axrt_conv.h; ORDER CONVDW_SCRATCH), by path:
+ * a padded input plane, plus the plane of the wide loop (wide paths); a
+ * row of zeros (direct); three split rows (ring). */
 static size_t
 conv_dw_scratch(const axrt_conv_params *p)
 {
 	int64_t hp = (int64_t)(p->out[1] - 1) * p->stride[1] + (int64_t)(p->k[1] - 1) * p->dil[1] + 1;
 	int64_t wp = (int64_t)(p->out[2] - 1) * p->stride[2] + (int64_t)(p->k[2] - 1) * p->dil[2] + 1;
-	int64_t n = hp * wp;
 
-	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[2] == 2 && p->dil[2] == 1)
-		return (size_t)6 * (p->out[2] + 1) * sizeof(float);   /* three split rows */
-	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
-	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
-		n += (int64_t)(p->out[1] - 1) * wp + p->out[2];
-	return (size_t)n * sizeof(float);
+	switch (conv_dw_mode(p)) {
+	case DW_WIDE:
+		return (size_t)(hp * wp + (int64_t)(p->out[1] - 1) * wp + p->out[2]) * sizeof(float);
+	case DW_DIRECT:
+		return (size_t)p->in[2] * sizeof(float);
+	case DW_RING:
+		return (size_t)6 * (p->out[2] + 1) * sizeof(float);
+	default:
+		return (size_t)(hp * wp) * sizeof(float);
+	}
 }
 
 int
@@ -395,6 +471,10 @@ conv_lower(Node *n, Lower *l)
 		scratch = conv_dw_scratch(&p);
 	} else if (n->in[1]->init)
 		return conv_lower_gemm(n, l, &p);
-	lower_step(l, n, k, &p, 3, in, 1, out, scratch);
+	Step *st = lower_step(l, n, k, &p, 3, in, 1, out, scratch);
+	if (k == K_conv_f32_dw) {
+		st->overlap = 0;
+		st->lead = conv_dw_lead(&p);
+	}
 	return 0;
 }

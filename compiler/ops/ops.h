@@ -32,9 +32,15 @@ int op_lookup(const char *onnx);      /* OpKind or OP_UNKNOWN */
 /* Family entry points: each compiler/ops/<family>.c defines both. */
 #define FAMILY(f) int f##_infer(Node *n, Diag *d); int f##_lower(Node *n, Lower *l);
 FAMILY(conv) FAMILY(pool) FAMILY(gemm) FAMILY(unary) FAMILY(binary)
-FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn) FAMILY(signal) FAMILY(loss)
-FAMILY(control)
+FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn) FAMILY(signal) FAMILY(loss) FAMILY(string)
+
+FAMILY(control) FAMILY(fx)
 #undef FAMILY
+
+/* fx.c: whether n computes on fixed-point codes (an input that is not a
+ * constant, or an output, has Tensor.qbits > 0); prog_lower then calls
+ * fx_lower(n) instead of the op's float lowering. */
+int fx_node(const Node *n);
 
 /* helpers.c: shared by families */
 int infer_broadcast(Node *n, Diag *d, int nin, Tensor **in, int64_t *dim, int *rank);

@@ -86,6 +86,14 @@ unary_infer_cast(Node *n, Diag *d)
 		return diag_node(d, n, "attribute 'to' is missing");
 	else
 		to = (DType)attr_i(n, "to", 0);
+	if ((x->dtype == DT_STRING && to != DT_F32 && to != DT_STRING) ||
+	    (to == DT_STRING && x->dtype != DT_F32 && x->dtype != DT_STRING))
+		return diag_node(d, n, "casts between strings and %s (only float is supported)",
+			dtype_name(x->dtype == DT_STRING ? to : x->dtype));
+	if (x->dtype == DT_STRING || to == DT_STRING) {
+		tensor_set(n->out[0], to, x->rank, x->dim);
+		return 0;
+	}
 	if (!unary_castable(x->dtype))
 		return diag_node(d, n, "input '%s' has type %s, which this op does not support",
 			x->name, dtype_name(x->dtype));
@@ -102,15 +110,19 @@ unary_infer_dropout(Node *n, Diag *d)
 {
 	Tensor *x = n->in[0], *ratio = n->nin > 1 ? n->in[1] : NULL;
 	Tensor *train = n->nin > 2 ? n->in[2] : NULL;
-	if (dtype_size(x->dtype) == 0)
+	if (dtype_size(x->dtype) == 0 || x->dtype == DT_STRING)
 		return diag_node(d, n, "input '%s' has type %s, which this op does not support",
 			x->name, dtype_name(x->dtype));
 	if (train) {
 		if (!train->init || tensor_numel(train) != 1)
 			return diag_node(d, n, "training_mode input '%s' must be a constant scalar", train->name);
-		int zero = ratio && ratio->init && tensor_numel(ratio) == 1 && const_scalar(ratio) == 0;
+		if (const_scalar(train) != 0 && ratio && (!ratio->init || tensor_numel(ratio) != 1))
+			return diag_node(d, n, "in training mode, ratio '%s' must be a constant scalar", ratio->name);
+		/* training with ratio 0 keeps every element; any other ratio draws random numbers */
+		int zero = ratio && const_scalar(ratio) == 0;
 		if (const_scalar(train) != 0 && !zero)
-			return diag_node(d, n, "training mode is not supported (inference only)");
+			return diag_node(d, n, "training mode with a ratio above 0 needs a random generator "
+				"(not supported)");
 	}
 	tensor_set(n->out[0], x->dtype, x->rank, x->dim);
 	if (n->nout > 1 && n->out[1])
@@ -235,6 +247,11 @@ unary_lower(Node *n, Lower *l)
 			return lower_view(l, n, y, x);
 		in = lower_buf(l, x);
 		out = lower_buf(l, y);
+		if (x->dtype == DT_STRING || y->dtype == DT_STRING) {
+			axrt_strcast_params sc = {tensor_numel(x)};
+			lower_step(l, n, x->dtype == DT_STRING ? K_f32_from_str : K_str_from_f32, &sc, 1, &in, 1, &out, 0);
+			return 0;
+		}
 		axrt_cast_params c = {tensor_numel(x), x->dtype, y->dtype};
 		lower_step(l, n, K_cast, &c, 1, &in, 1, &out, 0);
 		return 0;

@@ -229,7 +229,10 @@ prog_lower(Graph *g, Diag *d)
 			diag_node(d, n, "unsupported op");
 			continue;
 		}
-		optab[n->op].lower(n, &l);
+		if (fx_node(n))
+			fx_lower(n, &l);   /* fixed-point codes: the integer kernels */
+		else
+			optab[n->op].lower(n, &l);
 	}
 	for (int i = 0; i < g->noutput; i++)
 		if (needcopy[i])

@@ -32,11 +32,17 @@ liveness(Program *p)
 	}
 }
 
-/* A window step's output may start `lead` bytes before its dying input:
- * the two stay separate buffers, linked so that place() puts them at
- * offsets exactly lead apart (their only shared step is this one). */
+/* A step's output may start `lead` bytes before its dying input (a window
+ * or depthwise step writing forward, or a 1x1 conv over its own input):
+ * the two stay separate buffers, linked (input to output: link, delta)
+ * so that place() puts the output exactly lead bytes before the input.
+ * Their only shared step is this one. Links chain (an output that
+ * overlaps its input may itself be overlapped by the next step's output);
+ * a chain is placed as one piece. The lead is rounded up to the
+ * alignment, which keeps the output aligned; a larger lead only puts the
+ * output further from what is still read. */
 static void
-share_overlap(Program *p)
+share_overlap(Program *p, int *prev)
 {
 	for (int s = 0; s < p->nstep; s++) {
 		const Step *st = &p->step[s];
@@ -47,19 +53,18 @@ share_overlap(Program *p)
 			continue;
 		Buf *i = &p->buf[ib], *o = &p->buf[ob];
 		if (i->kind != BUF_ARENA || i->scratch || o->kind != BUF_ARENA || o->scratch ||
-		    i->last != s || o->first != s || ib == ob || i->link >= 0 || o->link >= 0)
+		    i->last != s || o->first != s || ib == ob || i->link >= 0 || prev[ob] >= 0)
 			continue;
 		i->link = ob;
-		i->delta = -(long)st->lead;
-		o->link = ib;
-		o->delta = (long)st->lead;
+		i->delta = -(long)((st->lead + ALIGN - 1) & ~(size_t)(ALIGN - 1));
+		prev[ob] = ib;
 	}
 }
 
 /* out[0] of an in-place step becomes a view of the input it overwrites,
  * when that input is a plain activation whose last reader is this step. */
 static void
-share_inplace(Program *p)
+share_inplace(Program *p, int *prev)
 {
 	liveness(p);
 	for (int s = 0; s < p->nstep; s++) {
@@ -82,7 +87,7 @@ share_inplace(Program *p)
 			rb->last = o->last;
 	}
 	liveness(p);
-	share_overlap(p);
+	share_overlap(p, prev);
 }
 
 /* bytes a buffer occupies: aligned, and never 0 so it has an address */
@@ -93,11 +98,16 @@ footprint(const Buf *b)
 	return n ? n : ALIGN;
 }
 
+/* chain[id]: the first buffer of id's chain of links; rel[id]: its
+ * offset from the chain's lowest member */
+static const int *chain;
+static const long *rel;
+
 static int
 overlaps(const Buf *a, const Buf *b)
 {
-	if (a->link == b->id)
-		return 0;   /* linked: their placement is fixed relative to each other */
+	if (chain[a->id] == chain[b->id])
+		return 0;   /* one chain: their placement is fixed relative to each other */
 	return !(a->last < b->first || b->last < a->first);
 }
 
@@ -150,7 +160,8 @@ fit(const Program *p, const int *order, int n, const long *at, const Buf *b, siz
 }
 
 /* Greedy placement of order[0..n): each buffer at the lowest offset that
- * overlaps no placed buffer live at the same time; a linked pair together.
+ * overlaps no placed buffer live at the same time; a chain of linked
+ * buffers all together, at the lowest base where every member fits.
  * Offsets into at[] (by buffer id); returns the peak. */
 static size_t
 place(const Program *p, const int *order, int n, long *at)
@@ -161,25 +172,25 @@ place(const Program *p, const int *order, int n, long *at)
 	for (int i = 0; i < n; i++) {
 		const Buf *b = &p->buf[order[i]];
 		if (at[b->id] >= 0)
-			continue;   /* placed with its partner */
-		const Buf *q = b->link >= 0 ? &p->buf[b->link] : NULL;
-		size_t o = q && b->delta < 0 ? (size_t)-b->delta : 0;
-		for (;;) {
-			o = fit(p, order, n, at, b, o);
-			if (!q)
-				break;
-			size_t qo = fit(p, order, n, at, q, (size_t)((long)o + b->delta));
-			if (qo == (size_t)((long)o + b->delta))
-				break;
-			o = (size_t)((long)qo - b->delta);
+			continue;   /* placed with its chain */
+		int head = chain[b->id];
+		size_t base = 0;
+		for (int moved = 1; moved;) {
+			moved = 0;
+			for (int m = head; m >= 0; m = p->buf[m].link) {
+				size_t want = base + (size_t)rel[m];
+				size_t o = fit(p, order, n, at, &p->buf[m], want);
+				if (o != want) {
+					base = o - (size_t)rel[m];
+					moved = 1;
+					break;
+				}
+			}
 		}
-		at[b->id] = (long)o;
-		if (o + footprint(b) > peak)
-			peak = o + footprint(b);
-		if (q) {
-			at[q->id] = (long)o + b->delta;
-			if ((size_t)at[q->id] + footprint(q) > peak)
-				peak = (size_t)at[q->id] + footprint(q);
+		for (int m = head; m >= 0; m = p->buf[m].link) {
+			at[m] = (long)(base + (size_t)rel[m]);
+			if ((size_t)at[m] + footprint(&p->buf[m]) > peak)
+				peak = (size_t)at[m] + footprint(&p->buf[m]);
 		}
 	}
 	return peak;
@@ -188,9 +199,32 @@ place(const Program *p, const int *order, int n, long *at)
 void
 prog_plan(Program *p)
 {
-	for (int b = 0; b < p->nbuf; b++)
+	int *prev = xmalloc((p->nbuf + 1) * sizeof *prev);
+	int *head = xmalloc((p->nbuf + 1) * sizeof *head);
+	long *off = xmalloc((p->nbuf + 1) * sizeof *off);
+	for (int b = 0; b < p->nbuf; b++) {
 		p->buf[b].link = -1;
-	share_inplace(p);
+		p->buf[b].delta = 0;
+		prev[b] = -1;
+	}
+	share_inplace(p, prev);
+	/* chains: offsets from their first buffer, then from their lowest */
+	for (int b = 0; b < p->nbuf; b++) {
+		if (prev[b] >= 0)
+			continue;
+		long lo = 0;
+		off[b] = 0;
+		for (int m = b; m >= 0; m = p->buf[m].link) {
+			head[m] = b;
+			if (p->buf[m].link >= 0)
+				off[p->buf[m].link] = off[m] + p->buf[m].delta;
+			lo = off[m] < lo ? off[m] : lo;
+		}
+		for (int m = b; m >= 0; m = p->buf[m].link)
+			off[m] -= lo;
+	}
+	chain = head;
+	rel = off;
 	int *order = xmalloc((p->nbuf + 1) * sizeof *order), n = 0;
 	long *at = xmalloc((p->nbuf + 1) * sizeof *at);
 	for (int b = 0; b < p->nbuf; b++)
@@ -212,6 +246,11 @@ prog_plan(Program *p)
 	p->arena_bytes = place(p, order, n, at);
 	for (int i = 0; i < n; i++)
 		p->buf[order[i]].offset = (size_t)at[order[i]];
+	chain = NULL;
+	rel = NULL;
 	free(order);
 	free(at);
+	free(prev);
+	free(head);
+	free(off);
 }

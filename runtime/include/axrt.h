@@ -17,5 +17,8 @@
 #include "axrt_fixed.h"
 #include "axrt_signal.h"
 #include "axrt_loss.h"
+#include "axrt_string.h"
+
+#include "axrt_fx.h"
 
 #endif

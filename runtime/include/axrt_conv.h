@@ -29,16 +29,19 @@
  * conv_f32_dw: the depthwise conv_f32 (group == c == m) in 1 or 2 spatial
  * dims (in[0] = out[0] = k[0] = 1), same operands, same summation order
  * (bias, then kh, then kw), so the same values. Scratch (ORDER
- * CONVDW_SCRATCH: compiler/ops/conv.c): 6 * (out[2]+1) floats for a 3x3
- * kernel with stride[2] == 2 and dil[2] == 1; else hp * wp floats, hp = (out[1]-1)*stride[1] +
- * (k[1]-1)*dil[1] + 1 and wp likewise along [2] (one padded input
- * plane), plus (out[1]-1)*wp + out[2] floats when the kernel is 3x3 with
- * unit strides, dil[1] == dil[2] and out[2] < AXRT_CONVDW_WIDE.
+ * CONVDW_SCRATCH: compiler/ops/conv.c), for a 3x3 kernel: with unit
+ * strides, dil[1] == dil[2] and out[2] < AXRT_CONVDW_WIDE, hp * wp +
+ * (out[1]-1)*wp + out[2] floats, hp = (out[1]-1)*stride[1] +
+ * (k[1]-1)*dil[1] + 1 and wp likewise along [2] (one padded input plane
+ * and the wide loop's plane); else with both strides 1 or both 2 and no
+ * dilation, in[2] floats (a row of zeros); else with stride[2] == 2
+ * and dil[2] == 1, 6 * (out[2]+1) floats. Any other kernel: hp * wp
+ * floats.
  *
  * act is AXRT_ACT_*, applied after the bias: LEAKYRELU uses act_alpha as
  * the slope, CLIP clamps to [act_alpha, act_beta], HARDSIGMOID computes
  * max(0, min(1, act_alpha * v + act_beta)); all as axrt_act_f32. */
-#define AXRT_CONVDW_WIDE 32
+#define AXRT_CONVDW_WIDE 64
 #define AXRT_CONV_PARAMS(F, A) \
 	F(int32_t, n) \
 	F(int32_t, c) \

@@ -25,7 +25,16 @@ enum {
 	AXRT_DT_UINT32 = 12, AXRT_DT_UINT64 = 13, AXRT_DT_BFLOAT16 = 16
 };
 
+/* A string tensor element (the string family, axrt_string.h): a
+ * NUL-terminated string of at most AXRT_STR_BYTES - 1 bytes, zero-padded. */
+#define AXRT_STR_BYTES 64
+#ifndef AXRT_STR_DEFINED
+#define AXRT_STR_DEFINED
+typedef struct { char s[64]; } axrt_str;
+#endif
+
 /* Fused activations of conv/gemm epilogues and the unary kernels. */
+
 enum {
 	AXRT_ACT_NONE = 0, AXRT_ACT_RELU, AXRT_ACT_LEAKYRELU, AXRT_ACT_CLIP,
 	AXRT_ACT_SIGMOID, AXRT_ACT_TANH, AXRT_ACT_HARDSIGMOID, AXRT_ACT_HARDSWISH

@@ -268,12 +268,22 @@ AXRT_KERNEL_PROTO(convtranspose_f32, conv)
  *  - 3x3 at unit stride over a narrow plane: one long loop over the
  *    plane laid out with the padded row pitch (conv_dw3_wide), then the
  *    valid columns are copied out;
- *  - 3x3 at stride 2 along the rows: each input row padded and split
- *    into even and odd columns in a ring of three rows (conv_dw_stride2),
- *    the nine taps in registers;
+ *  - other 3x3 at equal strides 1 or 2, no dilation: straight from the
+ *    input rows, no copy (conv_dw3_direct): a loop along each output
+ *    row with the nine taps in registers (conv_dw3_row) between the
+ *    border columns, which skip the taps outside the row (a row outside
+ *    the plane reads a row of zeros); each output row is written while
+ *    its three input rows are read, before any later input row is read,
+ *    and the activation runs on the row while it is in cache;
+ *  - other 3x3 at stride 2 along the rows: each input row padded and
+ *    split into even and odd columns in a ring of three rows
+ *    (conv_dw_stride2), the nine taps in registers;
  *  - other 3x3: a loop along each output row with the nine taps in
  *    registers (conv_dw3_row);
- *  - any other kernel: one pass along the row per tap (conv_dw_row). */
+ *  - any other kernel: one pass along the row per tap (conv_dw_row).
+ * ORDER CONVDW_MODE: compiler/ops/conv.c (conv_dw_mode) picks the same
+ * path for the scratch size and for how far the output may overlap the
+ * input (conv_dw_lead), which depends on the order of reads and writes. */
 
 /* Padded plane of one channel: hp rows (row -pad[1] of x first) of wp
  * columns (column -pad[2] first), zeros outside x. The zeros are the same
@@ -360,6 +370,53 @@ conv_dw3_split(const float *restrict a, const float *restrict b, const float *re
 }
 #undef CONV_DW3
 
+/* y[o] of a 3x3 kernel at stride s over rows r[0..2] of width iw, the
+ * taps outside the row skipped (the border columns of conv_dw3_direct). */
+AXRT_PRIVATE float
+conv_dw3_edge(const float *const *r, const float *w, float bias, int32_t s, int32_t pw,
+		int32_t iw, int32_t o)
+{
+	float v = bias;
+
+	for (int32_t kh = 0; kh < 3; kh++)
+		for (int32_t kw = 0; kw < 3; kw++) {
+			int32_t c = o * s - pw + kw;
+			if (c >= 0 && c < iw)
+				v += w[kh * 3 + kw] * r[kh][c];
+		}
+	return v;
+}
+
+/* One plane of a 3x3 kernel at stride s (1 or 2 along both axes), no
+ * dilation, read straight from x; zero: in[2] zeros, the rows outside
+ * the plane. Output row oh is written while its input rows are read and
+ * before any later input row is read (the planner's overlap of output
+ * and input, conv_dw_lead in compiler/ops/conv.c, relies on it). */
+AXRT_PRIVATE void
+conv_dw3_direct(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		const float *zero)
+{
+	int32_t s = p->stride[2], pt = p->pad[1], pw = p->pad[2], ih_ = p->in[1], iw = p->in[2];
+	int32_t ow = p->out[2], lo, hi;
+
+	conv_range(-pw, s, iw - 2, ow, &lo, &hi);   /* outputs with all three columns inside */
+	for (int32_t oh = 0; oh < p->out[1]; oh++) {
+		const float *r[3];
+		float *yr = y + (ptrdiff_t)oh * ow;
+		for (int32_t kh = 0; kh < 3; kh++) {
+			int32_t ih = oh * s - pt + kh;
+			r[kh] = ih >= 0 && ih < ih_ ? x + (ptrdiff_t)ih * iw : zero;
+		}
+		for (int32_t o = 0; o < lo; o++)
+			yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
+		if (lo < hi)
+			conv_dw3_row(r[0], r[1], r[2], w, bias, s, 1, pw, lo, hi, yr);
+		for (int32_t o = hi > lo ? hi : lo; o < ow; o++)
+			yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
+		conv_act_run(p, yr, ow);
+	}
+}
+
 /* y[o] for o < n, any kernel: the bias, then one pass per tap. */
 AXRT_PRIVATE void
 conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float *w, float bias,
@@ -380,6 +437,22 @@ conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float 
 	}
 }
 
+/* The path of a depthwise conv (ORDER CONVDW_MODE: compiler/ops/conv.c). */
+enum { CONV_DW_PADDED, CONV_DW_WIDE, CONV_DW_DIRECT, CONV_DW_RING };
+AXRT_PRIVATE int
+conv_dw_mode(const axrt_conv_params *p)
+{
+	int k3 = p->k[1] == 3 && p->k[2] == 3, s = p->stride[2];
+
+	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+		return CONV_DW_WIDE;
+	if (k3 && p->stride[1] == s && (s == 1 || s == 2) && p->dil[1] == 1 && p->dil[2] == 1)
+		return CONV_DW_DIRECT;
+	if (k3 && s == 2 && p->dil[2] == 1)
+		return CONV_DW_RING;
+	return CONV_DW_PADDED;
+}
+
 /* The padded plane's size (see conv_dw_pad), and whether the plane takes
  * the wide loop: then *wide is the length of that loop.
  * ORDER CONVDW_SCRATCH: compiler/ops/conv.c (conv_dw_scratch) sizes the
@@ -387,11 +460,12 @@ conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float 
 AXRT_PRIVATE void
 conv_dw_dims(const axrt_conv_params *p, int32_t *hp, int32_t *wp, int32_t *wide)
 {
+	int mode = conv_dw_mode(p);
+
 	*hp = (p->out[1] - 1) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
 	*wp = (p->out[2] - 1) * p->stride[2] + (p->k[2] - 1) * p->dil[2] + 1;
 	*wide = 0;
-	if (p->k[1] == 3 && p->k[2] == 3 && p->stride[1] == 1 && p->stride[2] == 1
-	 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
+	if (mode == CONV_DW_WIDE)
 		*wide = (p->out[1] - 1) * *wp + p->out[2];
 }
 
@@ -480,22 +554,29 @@ conv_dw_stride2(const axrt_conv_params *p, const float *x, const float *w, float
 AXRT_KERNEL_PROTO(conv_f32_dw, conv)
 {
 	const float *x = in[0], *w = in[1], *b = in[2];
-	int32_t hp, wp, wide, direct;
+	int32_t hp, wp, wide, mode;
 	ptrdiff_t isz, osz, ksz;
 
 	if (conv_check(p) != AXRT_OK || p->group != p->c || p->m != p->c
 	 || p->in[0] != 1 || p->out[0] != 1 || p->k[0] != 1 || !scratch)
 		return AXRT_EINVAL;
 	conv_dw_dims(p, &hp, &wp, &wide);
+	mode = conv_dw_mode(p);
 	isz = (ptrdiff_t)p->in[1] * p->in[2];
 	osz = (ptrdiff_t)p->out[1] * p->out[2];
 	ksz = (ptrdiff_t)p->k[1] * p->k[2];
-	direct = p->k[1] == 3 && p->k[2] == 3 && p->stride[2] == 2 && p->dil[2] == 1;
+	if (mode == CONV_DW_DIRECT)
+		for (int32_t i = 0; i < p->in[2]; i++)
+			((float *)scratch)[i] = 0.0f;
 	for (int32_t img = 0; img < p->n; img++)
 		for (int32_t c = 0; c < p->c; c++) {
 			ptrdiff_t i = (ptrdiff_t)img * p->c + c;
 			float *yc = (float *)out[0] + i * osz, bias = b ? b[c] : 0.0f;
-			if (direct)
+			if (mode == CONV_DW_DIRECT) {
+				conv_dw3_direct(p, x + i * isz, w + c * ksz, bias, yc, scratch);
+				continue;   /* the activation ran row by row */
+			}
+			if (mode == CONV_DW_RING)
 				conv_dw_stride2(p, x + i * isz, w + c * ksz, bias, yc, scratch);
 			else
 				conv_dw_padded(p, x + i * isz, w + c * ksz, bias, yc, scratch,

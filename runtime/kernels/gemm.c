@@ -425,6 +425,74 @@ gemm_micro4(int32_t kc, const float *restrict a0, const float *restrict b0p, flo
 }
 #define GEMM_HAVE_MICRO4 1
 
+/* Panels [q0, q1) of C (rows i0 = q * GEMM_MR on, at c + i0 * rs) times
+ * the first nr <= 2 columns of a packed strip b (kb rows; C's columns at
+ * c, c + cs): the last strip of a C whose width leaves a column or two
+ * over (49 positions: 3 strips and 1 column), where a tile would compute
+ * 8 or 16 columns for them. The vector runs along a panel's rows (the 6
+ * values of A at one k, read as 8: the next k's first two ride along),
+ * four panels at a time, so that four sums per column are in flight.
+ * Each lane computes what gemm_micro computes: init, then t += a * b in
+ * k order. The rows start from C itself (from_c), else from init (m
+ * values) or zero; act, when not NONE, is applied here as axrt_act_f32. */
+typedef float gemm_vec8 __attribute__((vector_size(32)));
+#define GEMM_COLP 4
+#define GEMM_COLS_MAC(p, t0, t1) \
+	memcpy(&av, ap[p] + (ptrdiff_t)k * GEMM_MR, sizeof av); \
+	t0 += av * b0; \
+	t1 += av * b1;
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_cols(int32_t m, int32_t q0, int32_t q1, int32_t kb, const float *a, const float *restrict b,
+		float *c, ptrdiff_t rs, ptrdiff_t cs, int from_c, const float *init, int32_t act, float lo,
+		float hi, int32_t nr)
+{
+	for (int32_t q = q0; q < q1; q += GEMM_COLP) {
+		int32_t np = q1 - q < GEMM_COLP ? q1 - q : GEMM_COLP;
+		gemm_vec8 t[GEMM_COLP][2], av, t00, t01, t10, t11, t20, t21, t30, t31;
+		const float *ap[GEMM_COLP];
+		float v[8], b0, b1;
+		int32_t k;
+		for (int32_t p = 0; p < GEMM_COLP; p++) {
+			ap[p] = a + (ptrdiff_t)(q + (p < np ? p : 0)) * kb * GEMM_MR;
+			for (int32_t j = 0; j < 2; j++) {
+				int32_t i0 = (q + p) * GEMM_MR;
+				for (int32_t i = 0; i < 8; i++)
+					v[i] = p >= np || j >= nr || i >= GEMM_MR || i0 + i >= m ? 0.0f
+						: from_c ? c[(i0 + i) * rs + j * cs] : init ? init[i0 + i] : 0.0f;
+				memcpy(&t[p][j], v, sizeof v);
+			}
+		}
+		t00 = t[0][0], t01 = t[0][1], t10 = t[1][0], t11 = t[1][1];
+		t20 = t[2][0], t21 = t[2][1], t30 = t[3][0], t31 = t[3][1];
+		for (k = 0; k + 1 < kb; k++) {
+			b0 = b[(ptrdiff_t)k * GEMM_NR];
+			b1 = b[(ptrdiff_t)k * GEMM_NR + 1];
+			GEMM_COLS_MAC(0, t00, t01) GEMM_COLS_MAC(1, t10, t11)
+			GEMM_COLS_MAC(2, t20, t21) GEMM_COLS_MAC(3, t30, t31)
+		}
+		t[0][0] = t00, t[0][1] = t01, t[1][0] = t10, t[1][1] = t11;
+		t[2][0] = t20, t[2][1] = t21, t[3][0] = t30, t[3][1] = t31;
+		b0 = b[(ptrdiff_t)k * GEMM_NR];
+		b1 = b[(ptrdiff_t)k * GEMM_NR + 1];
+		for (int32_t p = 0; p < GEMM_COLP; p++) {   /* the last k: its 6 values only */
+			memset(v, 0, sizeof v);
+			memcpy(v, ap[p] + (ptrdiff_t)k * GEMM_MR, GEMM_MR * sizeof *v);
+			memcpy(&av, v, sizeof av);
+			t[p][0] += av * b0;
+			t[p][1] += av * b1;
+		}
+		for (int32_t p = 0; p < np; p++)
+			for (int32_t j = 0; j < nr; j++) {
+				int32_t i0 = (q + p) * GEMM_MR;
+				memcpy(v, &t[p][j], sizeof v);
+				for (int32_t i = 0; i < GEMM_MR && i0 + i < m; i++)
+					c[(i0 + i) * rs + j * cs] = act == AXRT_ACT_NONE ? v[i]
+						: axrt_act_f32(act, v[i], lo, hi);
+			}
+	}
+}
+#define GEMM_HAVE_COLS 1
+
 /* y[0..AXRT_GEMV_NR) = init + sum over k < kc of w[k][.] * x[k * xs]: a
  * strip of a matrix times a vector, the sums in vector registers. */
 #define GEMM_GV (AXRT_GEMV_NR / GEMM_VW)
@@ -545,6 +613,44 @@ gemm_strip_offsets(const axrt_convgemm_params *p, const gemm_strip *st, int32_t 
 	}
 }
 
+/* Rows c0 * ksz + t .. (c1 - 1) * ksz + t of the strip (tap kd, kh, kw;
+ * row c at dt + (c - c0) * dstep) when every column that reads inside x
+ * reads element base + j * stride of its channel, and the GEMM_NR of
+ * them lie inside the channel (at unit stride, a strip across output rows
+ * of a conv whose output rows are as wide as its input rows): a strided
+ * copy of GEMM_NR values, then zeros where the strip reads padding.
+ * Returns 0, packing nothing, when the strip is not like that. */
+AXRT_PRIVATE int
+gemm_pack_affine(const axrt_convgemm_params *p, const gemm_strip *st, int32_t kd, int32_t kh,
+		int32_t kw, int32_t c0, int32_t c1, ptrdiff_t isz, ptrdiff_t dstep, const float *x,
+		float *dt)
+{
+	int32_t off[GEMM_NR], zero[GEMM_NR], nz = 0, base = 0, any = 0, sw = p->stride[2];
+
+	gemm_strip_offsets(p, st, kd, kh, kw, off);
+	for (int32_t q = 0; q < GEMM_NR; q++)
+		if (off[q] < 0)
+			zero[nz++] = q;
+		else if (!any) {
+			base = off[q] - q * sw;
+			any = 1;
+		} else if (off[q] != base + q * sw)
+			return 0;
+	if (!any || base < 0 || sw > 2 || base + (ptrdiff_t)(GEMM_NR - 1) * sw >= isz)
+		return 0;
+	for (int32_t c = c0; c < c1; c++, dt += dstep) {
+		const float *xr = x + c * isz + base;
+		if (sw == 1)
+			memcpy(dt, xr, GEMM_NR * sizeof *dt);
+		else
+			for (int32_t q = 0; q < GEMM_NR; q++)
+				dt[q] = xr[2 * q];
+		for (int32_t z = 0; z < nz; z++)
+			dt[zero[z]] = 0.0f;
+	}
+	return 1;
+}
+
 /* Rows [k0, k0 + kb) of strip st of the im2col matrix into d, row after
  * row. They go tap by tap: one tap's rows of all channels share their
  * geometry, usually one plain copy each. */
@@ -571,13 +677,40 @@ gemm_pack_im2col(const gemm_job *jb, const gemm_strip *st, int32_t k0, int32_t k
 				for (int32_t c = c0; c < c1; c++, dt += dstep)
 					for (int32_t q = 0; q < st->n; q++)
 						dt[q] = xr[c * isz + 2 * q];
-		} else if (c0 < c1) {   /* any strip: where each column reads, -1 for a zero */
-			int32_t off[GEMM_NR];
-			gemm_strip_offsets(p, st, kd, kh, kw, off);
+		} else if (c0 < c1 && !gemm_pack_affine(p, st, kd, kh, kw, c0, c1, isz, dstep, jb->x, dt)) {
+			/* any other strip: a copy per run of what it reads inside x */
+			int32_t sd[GEMM_NR], so[GEMM_NR], sn[GEMM_NR], nseg = 0, inside = 0;
+			for (int32_t r = 0; r < st->nrun; r++) {
+				int32_t rd = st->d[r] + kd * p->dil[0], rh = st->h[r] + kh * p->dil[1];
+				int32_t rw = st->w[r] + kw * p->dil[2], lo = 0, hi = st->len[r];
+				if (rd < 0 || rd >= p->in[0] || rh < 0 || rh >= p->in[1])
+					continue;
+				if (rw < 0)
+					lo = (-rw + sw - 1) / sw;
+				if (rw + (hi - 1) * sw >= p->in[2])
+					hi = p->in[2] - 1 - rw < 0 ? 0 : (p->in[2] - 1 - rw) / sw + 1;
+				if (lo >= hi)
+					continue;
+				sd[nseg] = st->col[r] + lo;
+				so[nseg] = (rd * p->in[1] + rh) * p->in[2] + rw + lo * sw;
+				sn[nseg++] = hi - lo;
+				inside += hi - lo;
+			}
 			for (int32_t c = c0; c < c1; c++, dt += dstep) {
 				const float *xc = jb->x + c * isz;
-				for (int q = 0; q < GEMM_NR; q++)
-					dt[q] = off[q] >= 0 ? xc[off[q]] : 0.0f;
+				if (inside < GEMM_NR)
+					for (int q = 0; q < GEMM_NR; q++)
+						dt[q] = 0.0f;
+				for (int32_t g = 0; g < nseg; g++) {
+					float *restrict dg = dt + sd[g];
+					const float *restrict xg = xc + so[g];
+					if (sw == 1)
+						for (int32_t q = 0; q < sn[g]; q++)
+							dg[q] = xg[q];
+					else
+						for (int32_t q = 0; q < sn[g]; q++)
+							dg[q] = xg[q * sw];
+				}
 			}
 		}
 	}
@@ -653,6 +786,14 @@ gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bs, int32_t 
 	static const float zero[GEMM_MR];
 	int32_t act = k0 + kb == jb->k ? jb->act : AXRT_ACT_NONE;
 	ptrdiff_t mp = (ptrdiff_t)(jb->m + GEMM_MR - 1) / GEMM_MR * GEMM_MR;   /* rows, padded */
+
+#ifdef GEMM_HAVE_COLS
+	if (nr <= 2) {
+		gemm_cols(jb->m, q0, q1, kb, jb->a + (ptrdiff_t)k0 * mp, bs, jb->c + j * jb->c_cs,
+			jb->c_rs, jb->c_cs, k0 != 0, jb->bias, act, jb->alpha, jb->beta, nr);
+		return;
+	}
+#endif
 
 	for (int32_t q = q0; q < q1; q++) {
 		int32_t i0 = q * GEMM_MR, mr = jb->m - i0 < GEMM_MR ? jb->m - i0 : GEMM_MR;

@@ -512,7 +512,7 @@ START_TEST(test_runner_counts_lists_and_reports)
 		tpath("report.md"));
 	ck_assert_int_eq(runner(args, out, sizeof out), 0);
 	ck_assert_msg(strstr(out, "FAIL node/test_bad [mismatch] test_data_set_0: output 0 'y'"), "%s", out);
-	ck_assert_msg(strstr(out, "\n3 passed, 1 failed, 1 skipped\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\n3 passed, 1 failed, 1 skipped (60.0% of 5 pass)\n"), "%s", out);
 	ck_assert_msg(strstr(out, "node                  1 passed,    1 failed,    0 skipped"), "%s", out);
 	FILE *f = fopen(tpath("pass.txt"), "r");
 	ck_assert_ptr_nonnull(f);
@@ -530,6 +530,13 @@ START_TEST(test_runner_counts_lists_and_reports)
 	ck_assert_msg((s = strstr(out, "| test_bad | fail mismatch: test_data_set_0: output 0 'y'")), "%s", out);
 	ck_assert_msg(strstr(out, "| test_nodata | skip data: no model.onnx or no test_data_set_*"), "%s", out);
 	ck_assert_msg(strstr(out, "| test_good | pass |"), "%s", out);
+	/* OPERATORS.md beside it: the Gemm of every case with data, 3 of 4 passing */
+	f = fopen(tpath("OPERATORS.md"), "r");
+	ck_assert_ptr_nonnull(f);
+	k = fread(out, 1, sizeof out - 1, f);
+	out[k] = 0;
+	fclose(f);
+	ck_assert_msg(strstr(out, "| Gemm | 13 | 13 | float | float | 3 / 4 |"), "%s", out);
 }
 END_TEST
 
@@ -550,12 +557,12 @@ START_TEST(test_runner_must_pass_suite_and_filter)
 	ck_assert_msg(strstr(out, "must-pass: node/test_bad failed [mismatch]"), "%s", out);
 	snprintf(args, sizeof args, "--must-pass '%s' --filter good", tpath("must2.txt"));
 	ck_assert_int_eq(runner(args, out, sizeof out), 0);
-	ck_assert_msg(strstr(out, "\n1 passed, 0 failed, 0 skipped\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\n1 passed, 0 failed, 0 skipped (100.0% of 1 pass)\n"), "%s", out);
 	snprintf(args, sizeof args, "--must-pass '%s'", tpath("must3.txt"));
 	ck_assert_int_eq(runner(args, out, sizeof out), 1);
 	ck_assert_msg(strstr(out, "node/test_gone: no such case"), "%s", out);
 	ck_assert_int_eq(runner("--suite simple --jobs 1", out, sizeof out), 0);
-	ck_assert_msg(strstr(out, "\n1 passed, 0 failed, 0 skipped\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\n1 passed, 0 failed, 0 skipped (100.0% of 1 pass)\n"), "%s", out);
 	ck_assert_int_eq(runner("--suite nosuch", out, sizeof out), 2);
 }
 END_TEST

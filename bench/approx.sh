@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# approx.sh: what the approximations buy on this machine (issues 6 and 7).
+# For each trained Fashion-MNIST model (tests/models/fmnist_*), builds the C
+# of: the exact float model; uniform 8-bit weights and activations
+# (`compile --quantize 8`); the plan of `optimize --methods prune` and of
+# `optimize` (prune + fixed) at a 1-point budget -- each with
+# cc -std=c99 -O3 -march=native, linked with bench/driver.c -- and times them
+# single-threaded, alternating variants in rounds (median CPU time of
+# ROUNDS x 10 runs after warm-up). Prints per variant: held-out top-1, MACs,
+# weight bytes, arena, flash (size of the -O2 object: text + data), latency
+# and speed-up against float, and for pruned plans the MACs ratio beside the
+# latency and flash ratios. Writes bench/out/approx.json.
+#   bench/approx.sh [MODEL...]        (default: fmnist_vgg fmnist_mobilenet)
+#   AXCC=build/axcc BUDGET=1% ROUNDS=20 bench/approx.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AXCC=${AXCC:-build/axcc}
+BUDGET=${BUDGET:-1%}
+ROUNDS=${ROUNDS:-20}
+DS=/usr/share/datasets/fashion-mnist
+DATA="--data $DS/t10k-images-idx3-ubyte.gz --labels $DS/t10k-labels-idx1-ubyte.gz --scale 1/255"
+OUT=bench/out/approx
+CC=${CC:-cc}
+mkdir -p "$OUT"
+[ -x "$AXCC" ] || { echo "approx.sh: build axcc first (./scripts/setup.sh)"; exit 1; }
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(fmnist_vgg fmnist_mobilenet)
+
+json="["
+for m in "${models[@]}"; do
+	onnx=tests/models/$m/model.onnx
+	d=$OUT/$m
+	mkdir -p "$d"
+	echo "== $m: making plans (this runs optimize twice)"
+	"$AXCC" compile "$onnx" -q --quantize 8 $DATA -o "$d/q8" --name model >/dev/null
+	cp "$d/q8/model.plan.json" "$d/q8.json"
+	"$AXCC" optimize "$onnx" -q $DATA --budget "$BUDGET" --methods prune -o "$d/prune.json" \
+		> "$d/prune.txt"
+	"$AXCC" optimize "$onnx" -q $DATA --budget "$BUDGET" -o "$d/all.json" > "$d/all.txt"
+	variants=(float q8 prune all)
+	# one 28x28 image as raw floats: the driver's input
+	head -c 3136 /dev/zero > "$d/in.bin"
+	for v in "${variants[@]}"; do
+		plan=()
+		[ "$v" = float ] || plan=(--plan "$d/$v.json")
+		"$AXCC" compile "$onnx" -q "${plan[@]}" -o "$d/$v" --name model
+		$CC -std=c99 -D_POSIX_C_SOURCE=200809L -O3 -march=native -I"$d/$v" "$d/$v/model.c" bench/driver.c -o "$d/$v/run" -lm
+		$CC -std=c99 -O2 -I"$d/$v" -c "$d/$v/model.c" -o "$d/$v/model.o"
+	done
+	# rounds: every variant runs 10 times per round, order alternating
+	for v in "${variants[@]}"; do : > "$d/$v.times"; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		order=("${variants[@]}")
+		if ((r % 2)); then order=(all prune q8 float); fi
+		for v in "${order[@]}"; do
+			printf 't 3\nt 10\nq\n' | "$d/$v/run" "$d/in.bin" /dev/null | tail -1 |
+				tr ' ' '\n' | sed 1d | cut -d: -f2 >> "$d/$v.times"
+		done
+	done
+	for v in "${variants[@]}"; do
+		med=$(sort -n "$d/$v.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+		rep=$d/$v/model.report.json
+		macs=$(sed -n 's/^\t"macs":\t*\([0-9]*\).*/\1/p' "$rep" | head -1)
+		wb=$(sed -n 's/^\t"weight_bytes":\t*\([0-9]*\).*/\1/p' "$rep" | head -1)
+		ar=$(sed -n 's/^\t"arena_bytes":\t*\([0-9]*\).*/\1/p' "$rep" | head -1)
+		fl=$(size "$d/$v/model.o" | awk 'NR == 2 { print $1 + $2 }')
+		acc=
+		case $v in
+		prune|all) acc=$(awk '/^  plan/ { print $2 }' "$d/$v.txt") ;;
+		esac
+		echo "$v $med $macs $wb $ar $fl $acc" >> "$d/summary.txt.new"
+	done
+	mv "$d/summary.txt.new" "$d/summary.txt"
+	echo
+	echo "$m (median CPU time of $((ROUNDS * 10)) runs, cc -O3 -march=native; flash: size of the -O2 object)"
+	awk -v m="$m" '
+		NR == 1 { t0 = $2; m0 = $3; f0 = $6 }
+		{ printf "  %-6s %9.1f us  x%5.2f  MACs %9d (%.3f)  weights %8d B  arena %7d B  flash %8d B (%.3f)  %s\n",
+			$1, $2 / 1000, t0 / $2, $3, $3 / m0, $4, $5, $6, $6 / f0, $7 ? "held-out " $7 : "" }
+	' "$d/summary.txt"
+	json="$json$(awk -v m="$m" 'BEGIN { printf "{\"model\":\"%s\",\"variants\":[", m }
+		{ printf "%s{\"variant\":\"%s\",\"cpu_ns\":%s,\"macs\":%s,\"weight_bytes\":%s,\"arena_bytes\":%s,\"flash_bytes\":%s}",
+			NR > 1 ? "," : "", $1, $2, $3, $4, $5, $6 }
+		END { printf "]}" }' "$d/summary.txt"),"
+done
+echo "${json%,}]" > bench/out/approx.json
+echo
+echo "wrote bench/out/approx.json"

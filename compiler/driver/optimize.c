@@ -1,0 +1,596 @@
+/* optimize.c: the budgeted search (optimize.h). Pruning first (issue 7),
+ * then fixed-point widths (issue 6), each verified on the held-out split
+ * after every accepted move; the combination is verified as a whole. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optimize.h"
+#include "prune.h"
+#include "report.h"
+
+const char *const obj_names[] = {"size", "energy", "macs"};
+const char *const crit_names[] = {"l1", "l2", "apoz", "mean", "drop"};
+
+typedef struct Opt {
+	const OptArgs *a;
+	Diag *d;
+	Graph *g;              /* canonical float graph: what the plan APIs read */
+	Program *p;            /* its program (sensitivity analysis) */
+	DataSplit ds;
+	EvalSet ana, held;
+	EvalSet pred;          /* the first sens_samples of ana: predictions, means */
+	EvalResult base, base_ana;  /* exact model on the held-out part and on pred */
+	int objective;
+	Calib *cal;
+	Sens sens; int have_sens;
+	cJSON *moves;          /* the log of every evaluated move */
+	int nevals;
+	double t0;
+} Opt;
+
+static double
+cost(const Opt *op, const EvalResult *r)
+{
+	switch (op->objective) {
+	case OBJ_ENERGY: return r->energy_pj;
+	case OBJ_MACS: return (double)r->macs;
+	default: return (double)r->weight_bytes;
+	}
+}
+
+static int
+evaluate(Opt *op, const Plan *pl, const EvalSet *s, double floor, EvalResult *r)
+{
+	op->nevals++;
+	return eval_plan(&op->a->o, pl, s, floor, r, op->d);
+}
+
+static void
+log_move(Opt *op, const char *what, const EvalResult *r, int accepted, double c)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "move", what);
+	cJSON_AddNumberToObject(m, "heldout_metric", r->metric);
+	cJSON_AddBoolToObject(m, "accepted", accepted);
+	if (accepted)
+		cJSON_AddNumberToObject(m, obj_names[op->objective], c);
+	cJSON_AddItemToArray(op->moves, m);
+	if (op->a->progress)
+		fprintf(stderr, "axcc optimize: [%4.0f s] %-44s held-out %6.2f%%%s %s\n",
+			sens_now() - op->t0, what, 100 * r->metric, r->stopped ? " (at most)" : "",
+			accepted ? "accepted" : "rejected");
+}
+
+/* ---- sensitivities (order of moves, channel criteria) ---- */
+
+static int
+need_sens(Opt *op)
+{
+	if (op->have_sens)
+		return 0;
+	unsigned kinds = 0;
+	if (op->a->methods & OPT_FIXED)
+		kinds |= 1u << SK_WQUANT | 1u << SK_OQUANT;
+	int filters = op->a->methods & OPT_PRUNE ? (op->a->criterion == CRIT_DROP ? 2 : 1) : 0;
+	op->sens.o = (SensOpts){.seed = op->a->da.seed, .repeats = 1, .eps = op->a->budget,
+		.kinds = kinds ? kinds : SENS_KINDS_NONE, .filters = filters,
+		.nthreads = op->a->nthreads};
+	/* sensitivities only order the moves: a part of the analysis split
+	 * is enough */
+	if (op->a->progress)
+		fprintf(stderr, "axcc optimize: sensitivity analysis on %d samples...\n", op->pred.n);
+	if (sens_run(&op->sens, op->p, op->pred.x, op->pred.insz, op->pred.n, op->pred.label,
+			op->d) < 0)
+		return -1;
+	op->have_sens = 1;
+	return 0;
+}
+
+static const SensLayer *
+sens_layer(const Opt *op, const char *name)
+{
+	for (int i = 0; i < op->sens.nlayer; i++)
+		if (!strcmp(op->sens.layer[i].node->name, name))
+			return &op->sens.layer[i];
+	return NULL;
+}
+
+/* The analysis metric with layer `name` alone quantized (kind, k bits). */
+static double
+sens_drop(const Opt *op, const char *name, int kind, int bits)
+{
+	const SensLayer *L = sens_layer(op, name);
+	if (!L)
+		return 0;
+	for (int j = 0; j < L->npt[kind]; j++)
+		if ((int)L->pt[kind][j].level == bits)
+			return op->sens.set.base.metric - L->pt[kind][j].s.metric;
+	return 0;
+}
+
+/* ---- pruning ---- */
+
+/* Per channel of unit u, the criterion score (lower: removed first),
+ * summed over the unit's producer layers. */
+static void
+unit_scores(const Opt *op, const PruneUnit *u, double *sc)
+{
+	memset(sc, 0, (size_t)u->nch * sizeof *sc);
+	for (int l = 0; l < u->nlayer; l++) {
+		const SensLayer *L = sens_layer(op, u->layer[l]);
+		if (!L || !L->filt)
+			continue;
+		/* output channel o of the layer is unit channel lcls[l][o] (several
+		 * outputs share one when a grouped conv binds them) */
+		for (int o = 0; o < u->lnch[l] && o < L->nch; o++) {
+			const FilterScore *f = &L->filt[o];
+			int c = u->lcls[l][o];
+			if (c < 0 || c >= u->nch)
+				continue;
+			switch (op->a->criterion) {
+			case CRIT_L1: sc[c] += f->l1; break;
+			case CRIT_L2: sc[c] += f->l2 * f->l2; break;
+			case CRIT_APOZ: sc[c] += 1 - f->apoz; break;   /* many zeros: goes first */
+			case CRIT_MEAN: sc[c] += f->mean_abs; break;
+			default:   /* measured drop with mean replacement, ties by L1 */
+				sc[c] += (op->sens.set.base.metric - f->repl.metric) + 1e-9 * f->l1;
+				break;
+			}
+		}
+	}
+}
+
+static const double *cmp_sc;
+static int
+cmp_score(const void *x, const void *y)
+{
+	int i = *(const int *)x, j = *(const int *)y;
+	if (cmp_sc[i] != cmp_sc[j])
+		return cmp_sc[i] < cmp_sc[j] ? -1 : 1;
+	return i - j;
+}
+static int
+cmp_int(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+typedef struct UnitState {
+	int *order;            /* channels, least significant first */
+	int k, step, active;
+	int valid;             /* pred below is for (k, step) */
+	double saved, drop;    /* predicted on the analysis split */
+} UnitState;
+
+/* pl with unit u's first `k` channels of its order removed (means from
+ * the analysis split). */
+static Plan *
+with_removal(Opt *op, const Plan *cur, const PruneUnit *u, const UnitState *us, int k)
+{
+	Plan *t = plan_dup(cur);
+	int *rm = xmalloc((size_t)(k + 1) * sizeof *rm);
+	memcpy(rm, us->order, (size_t)k * sizeof *rm);
+	qsort(rm, (size_t)k, sizeof *rm, cmp_int);
+	prune_set(t, op->g, u, rm, k);
+	free(rm);
+	if ((op->a->prune_means ? prune_fill_means : prune_fill_linear)(op->g, t, op->pred.x,
+			op->pred.insz, op->pred.n, op->d) < 0) {
+		plan_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+prune_search(Opt *op, Plan **cur, EvalResult *curr, double floor)
+{
+	PruneUnit *u;
+	Arena *a = arena_new();
+	int nu = prune_units(op->g, a, &u, op->d), rc = 0;
+	if (nu < 0) {
+		arena_free(a);
+		return -1;
+	}
+	if (need_sens(op) < 0) {
+		arena_free(a);
+		return -1;
+	}
+	/* a guard against fitting the held-out split by chance: an accepted
+	 * removal must keep the whole analysis split within the same budget */
+	EvalResult ab;
+	if (eval_reference(&op->a->o, &op->ana, op->d) < 0 ||
+			evaluate(op, NULL, &op->ana, 0, &ab) < 0) {
+		eval_set_free(&op->ana);
+		arena_free(a);
+		return -1;
+	}
+	double afloor = ab.metric - (op->base.metric - floor);
+	UnitState *st = calloc((size_t)nu + 1, sizeof *st);
+	for (int i = 0; i < nu; i++) {
+		if (!u[i].prunable) {
+			if (op->a->progress)
+				fprintf(stderr, "axcc optimize: %s: left alone: %s\n",
+					u[i].nlayer ? u[i].layer[0] : "?", u[i].note ? u[i].note : "");
+			continue;
+		}
+		double *sc = xmalloc((size_t)u[i].nch * sizeof *sc + 1);
+		st[i].order = xmalloc((size_t)u[i].nch * sizeof(int) + 1);
+		unit_scores(op, &u[i], sc);
+		for (int c = 0; c < u[i].nch; c++)
+			st[i].order[c] = c;
+		cmp_sc = sc;
+		qsort(st[i].order, (size_t)u[i].nch, sizeof(int), cmp_score);
+		free(sc);
+		st[i].step = u[i].nch / 8 > 1 ? u[i].nch / 8 : 1;
+		st[i].active = u[i].nch > 1;
+	}
+	double c0 = cost(op, curr);
+	for (;;) {
+		int best = -1;
+		double bp = -1;
+		for (int i = 0; i < nu && rc == 0; i++) {
+			UnitState *s = &st[i];
+			if (!s->active)
+				continue;
+			if (s->k + s->step > u[i].nch - 1)
+				s->step = u[i].nch - 1 - s->k;
+			if (s->step <= 0) {
+				s->active = 0;
+				continue;
+			}
+			if (!s->valid) {
+				Plan *t = with_removal(op, *cur, &u[i], s, s->k + s->step);
+				EvalResult r;
+				if (!t || evaluate(op, t, &op->pred, 0, &r) < 0) {
+					plan_free(t);
+					rc = -1;
+					break;
+				}
+				s->saved = c0 - cost(op, &r);
+				s->drop = op->base_ana.metric - r.metric;
+				s->valid = 1;
+				plan_free(t);
+			}
+			double pr = s->saved / ((s->drop > 0 ? s->drop : 0) + 1e-3);
+			if (s->saved > 0 && pr > bp) {
+				bp = pr;
+				best = i;
+			}
+		}
+		if (rc < 0 || best < 0)
+			break;
+		UnitState *s = &st[best];
+		Plan *t = with_removal(op, *cur, &u[best], s, s->k + s->step);
+		EvalResult r;
+		if (!t || evaluate(op, t, &op->held, floor, &r) < 0) {
+			plan_free(t);
+			rc = -1;
+			break;
+		}
+		int ok = r.metric >= floor - 1e-12 && !r.stopped, guard = 0;
+		if (ok) {
+			EvalResult ra;
+			if (evaluate(op, t, &op->ana, afloor, &ra) < 0) {
+				plan_free(t);
+				rc = -1;
+				break;
+			}
+			guard = !(ra.metric >= afloor - 1e-12 && !ra.stopped);
+			ok = !guard;
+		}
+		char what[200];
+		snprintf(what, sizeof what, "prune %s: %d of %d channels%s", u[best].layer[0],
+			s->k + s->step, u[best].nch, guard ? " (analysis split)" : "");
+		log_move(op, what, &r, ok, cost(op, &r));
+		if (ok) {
+			plan_free(*cur);
+			*cur = t;
+			*curr = r;
+			c0 = cost(op, &r);
+			s->k += s->step;
+			s->step *= 2;
+			for (int i = 0; i < nu; i++)
+				st[i].valid = 0;   /* costs are relative to the new plan */
+		} else {
+			plan_free(t);
+			s->step /= 2;
+			s->valid = 0;
+			if (s->step == 0)
+				s->active = 0;
+		}
+	}
+	for (int i = 0; i < nu; i++)
+		free(st[i].order);
+	free(st);
+	eval_set_free(&op->ana);
+	arena_free(a);
+	return rc;
+}
+
+/* ---- fixed point ---- */
+
+typedef struct Cand {
+	const char *layer;
+	int act;               /* 0: weights, 1: output activation */
+	int bits;              /* current */
+	int active;
+	double saved;          /* nominal bits saved per step */
+} Cand;
+
+static int
+fixed_search(Opt *op, Plan **cur, EvalResult *curr, double floor)
+{
+	if (!op->cal) {
+		if (op->a->progress)
+			fprintf(stderr, "axcc optimize: calibrating on %d samples...\n", op->ana.n);
+		op->cal = calib_run(op->g, op->ana.x, op->ana.insz, op->ana.n, &op->a->co, op->d);
+		if (!op->cal)
+			return -1;
+	}
+	if (need_sens(op) < 0)
+		return -1;
+	/* the start: uniform 8-bit weights and activations, or the first wider
+	 * uniform width that fits the budget; narrower widths come from the
+	 * per-layer moves, where the sensitive layers can stay wider */
+	static const int ks[] = {8, 10, 12, 16};
+	Plan *best = NULL;
+	EvalResult br;
+	for (int j = 0; j < 4 && !best; j++) {
+		int k = ks[j] < op->a->min_bits ? op->a->min_bits : ks[j];
+		Plan *t = plan_dup(*cur);
+		EvalResult r;
+		if (fixed_plan_uniform(op->g, op->cal, k, k, t, op->d) < 0 ||
+				evaluate(op, t, &op->held, floor, &r) < 0) {
+			plan_free(t);
+			return -1;
+		}
+		int ok = r.metric >= floor - 1e-12 && !r.stopped;
+		char what[64];
+		snprintf(what, sizeof what, "uniform %d-bit weights and activations", k);
+		log_move(op, what, &r, ok, cost(op, &r));
+		if (ok) {
+			best = t;
+			br = r;
+		} else {
+			plan_free(t);
+		}
+	}
+	if (!best) {
+		if (op->a->progress)
+			fprintf(stderr, "axcc optimize: no uniform width up to 16 bits fits the budget: "
+				"fixed point skipped\n");
+		return 0;
+	}
+	plan_free(*cur);
+	*cur = best;
+	*curr = br;
+	/* per-layer moves, one bit at a time */
+	int nl = best->nlayer, nc = 0;
+	Cand *c = calloc((size_t)(2 * nl + 1), sizeof *c);
+	for (int i = 0; i < nl; i++) {
+		/* names outlive the plan they come from (accepted moves free it) */
+		const char *name = arena_strdup(op->g->arena, best->layer[i].name);
+		int wb = fixed_weight_bits(best, name), ab = fixed_act_bits(op->g, best, name);
+		const Node *n = NULL;
+		for (int k = 0; k < op->g->nnode; k++)
+			if (!strcmp(op->g->node[k]->name, name))
+				n = op->g->node[k];
+		if (!n)
+			continue;
+		LayerCost lc = node_cost(n);
+		if (wb > op->a->min_bits)
+			c[nc++] = (Cand){name, 0, wb, 1, (double)lc.params};
+		/* activations narrower than 8 bits save no storage (int8), only
+		 * energy */
+		if (ab > op->a->min_bits && (op->objective == OBJ_ENERGY || ab > 8))
+			c[nc++] = (Cand){name, 1, ab, 1,
+				op->objective == OBJ_ENERGY ? (double)lc.macs : (double)tensor_numel(n->out[0])};
+	}
+	int rc = 0;
+	for (;;) {
+		int bi = -1;
+		double bp = -1;
+		for (int i = 0; i < nc; i++) {
+			if (!c[i].active)
+				continue;
+			double drop = sens_drop(op, c[i].layer, c[i].act ? SK_OQUANT : SK_WQUANT, c[i].bits - 1);
+			double pr = c[i].saved / ((drop > 0 ? drop : 0) + 1e-3);
+			if (pr > bp) {
+				bp = pr;
+				bi = i;
+			}
+		}
+		if (bi < 0)
+			break;
+		Cand *m = &c[bi];
+		Plan *t = plan_dup(*cur);
+		int set = m->act ? fixed_set_act_bits(op->g, op->cal, t, m->layer, m->bits - 1)
+			: fixed_set_weight_bits(op->g, t, m->layer, m->bits - 1);
+		EvalResult r;
+		if (set < 0) {
+			plan_free(t);
+			m->active = 0;
+			continue;
+		}
+		if (evaluate(op, t, &op->held, floor, &r) < 0) {
+			plan_free(t);
+			rc = -1;
+			break;
+		}
+		int ok = r.metric >= floor - 1e-12 && !r.stopped;
+		char what[200];
+		snprintf(what, sizeof what, "%s %s: %d -> %d bits", m->layer, m->act ? "output" : "weights",
+			m->bits, m->bits - 1);
+		log_move(op, what, &r, ok, cost(op, &r));
+		if (ok) {
+			plan_free(*cur);
+			*cur = t;
+			*curr = r;
+			m->bits--;
+			if (m->bits <= op->a->min_bits || (m->act && op->objective != OBJ_ENERGY && m->bits <= 8))
+				m->active = 0;
+		} else {
+			plan_free(t);
+			m->active = 0;
+		}
+	}
+	free(c);
+	return rc;
+}
+
+/* ---- the run ---- */
+
+static cJSON *
+result_json(const EvalResult *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "metric", r->metric);
+	cJSON_AddNumberToObject(o, "ci95", r->ci95);
+	cJSON_AddNumberToObject(o, "samples", r->n);
+	cJSON_AddNumberToObject(o, "weight_bytes", (double)r->weight_bytes);
+	cJSON_AddNumberToObject(o, "arena_bytes", (double)r->arena_bytes);
+	cJSON_AddNumberToObject(o, "macs", (double)r->macs);
+	cJSON_AddNumberToObject(o, "energy_pj", r->energy_pj);
+	return o;
+}
+
+static int
+setup(Opt *op, Diag *d)
+{
+	const OptArgs *a = op->a;
+	Options o = a->o;
+	o.plan = NULL;
+	o.planobj = NULL;
+	op->p = build_program(&o, d, &op->g);
+	if (!op->p)
+		return -1;
+	Diag dd = diag_make(NULL);
+	if (data_split_load(&op->ds, &a->da, op->g, &dd) < 0) {
+		d->nerr++;
+		return -1;
+	}
+	if (op->ds.na < 1 || op->ds.nh < 1)
+		return diag_error(d, "optimize needs both an analysis and a held-out part "
+			"(--split %g of %d samples)", a->da.split, op->ds.sd.n);
+	op->ana = (EvalSet){.n = op->ds.na, .x = op->ds.xa, .insz = op->ds.sd.insz,
+		.label = op->ds.ya, .nthreads = a->nthreads};
+	op->held = (EvalSet){.n = op->ds.nh, .x = op->ds.xh, .insz = op->ds.sd.insz,
+		.label = op->ds.yh, .nthreads = a->nthreads};
+	op->pred = op->ana;
+	if (op->pred.n > a->sens_samples)
+		op->pred.n = a->sens_samples;
+	if (eval_reference(&o, &op->pred, d) < 0 || eval_reference(&o, &op->held, d) < 0)
+		return -1;
+	if (evaluate(op, NULL, &op->held, 0, &op->base) < 0 ||
+			evaluate(op, NULL, &op->pred, 0, &op->base_ana) < 0)
+		return -1;
+	return 0;
+}
+
+int
+optimize_run(const OptArgs *a, Plan **out, Diag *d)
+{
+	Opt op = {.a = a, .d = d, .t0 = sens_now()};
+	op.objective = a->objective >= 0 ? a->objective
+		: a->methods == OPT_PRUNE ? OBJ_MACS : OBJ_SIZE;
+	op.moves = cJSON_CreateArray();
+	*out = NULL;
+	int rc = setup(&op, d);
+	Plan *cur = NULL;
+	EvalResult r = op.base;
+	double floor = op.base.metric - a->budget;
+	if (rc == 0) {
+		if (a->progress)
+			fprintf(stderr, "axcc optimize: exact model: held-out %.2f%% (%d samples), "
+				"floor %.2f%%\n", 100 * op.base.metric, op.held.n, 100 * floor);
+		cur = plan_new();
+		const char *b = strrchr(a->o.model, '/');
+		cur->model = arena_strdup(cur->a, b ? b + 1 : a->o.model);
+		cur->rounding = a->co.rounding;
+	}
+	/* pruning takes at most half the budget when fixed point follows */
+	if (rc == 0 && (a->methods & OPT_PRUNE))
+		rc = prune_search(&op, &cur, &r,
+			a->methods & OPT_FIXED ? op.base.metric - a->budget / 2 : floor);
+	if (rc == 0 && (a->methods & OPT_FIXED))
+		rc = fixed_search(&op, &cur, &r, floor);
+	EvalResult full;
+	if (rc == 0) {
+		/* the whole file (analysis + held out) for the record */
+		EvalSet all = {.n = op.ds.sd.n, .x = op.ds.sd.x, .insz = op.ds.sd.insz,
+			.label = op.ds.sd.label, .nthreads = a->nthreads};
+		EvalResult fb;
+		rc = eval_reference(&a->o, &all, d);
+		if (rc == 0)
+			rc = evaluate(&op, NULL, &all, 0, &fb);
+		if (rc == 0)
+			rc = evaluate(&op, cur, &all, 0, &full);
+		if (rc == 0) {
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddNumberToObject(s, "budget", a->budget);
+			cJSON *m = cJSON_AddArrayToObject(s, "methods");
+			if (a->methods & OPT_PRUNE)
+				cJSON_AddItemToArray(m, cJSON_CreateString("prune"));
+			if (a->methods & OPT_FIXED)
+				cJSON_AddItemToArray(m, cJSON_CreateString("fixed"));
+			cJSON_AddStringToObject(s, "objective", obj_names[op.objective]);
+			cJSON_AddStringToObject(s, "criterion", crit_names[a->criterion]);
+			cJSON_AddStringToObject(s, "data", a->da.data);
+			cJSON_AddStringToObject(s, "labels", a->da.labels ? a->da.labels : "");
+			cJSON_AddNumberToObject(s, "split", a->da.split);
+			cJSON_AddNumberToObject(s, "seed", (double)a->da.seed);
+			cJSON_AddStringToObject(s, "metric", op.ds.sd.label ? "top1_accuracy" : "top1_agreement");
+			cJSON_AddItemToObject(s, "exact_heldout", result_json(&op.base));
+			cJSON_AddItemToObject(s, "plan_heldout", result_json(&r));
+			cJSON_AddItemToObject(s, "exact_all", result_json(&fb));
+			cJSON_AddItemToObject(s, "plan_all", result_json(&full));
+			cJSON_AddNumberToObject(s, "evaluations", op.nevals);
+			cJSON_AddItemToObject(s, "moves", op.moves);
+			op.moves = NULL;
+			char *txt = cJSON_PrintUnformatted(s);
+			cur->search = arena_strdup(cur->a, txt);
+			free(txt);
+			cJSON_Delete(s);
+			printf("%s: budget %.2f points, methods %s%s%s, objective %s\n", a->o.model,
+				100 * a->budget, a->methods & OPT_PRUNE ? "prune" : "",
+				a->methods == OPT_ALL ? "," : "", a->methods & OPT_FIXED ? "fixed" : "",
+				obj_names[op.objective]);
+			printf("              %12s %12s %12s %14s %10s %10s\n", "held-out", "all data",
+				"weights B", "arena B", "MACs", "energy nJ");
+			printf("  exact       %11.2f%% %11.2f%% %12zu %14zu %10lld %10.1f\n",
+				100 * op.base.metric, 100 * fb.metric, op.base.weight_bytes, op.base.arena_bytes,
+				(long long)op.base.macs, op.base.energy_pj / 1000);
+			printf("  plan        %11.2f%% %11.2f%% %12zu %14zu %10lld %10.1f\n",
+				100 * r.metric, 100 * full.metric, r.weight_bytes, r.arena_bytes,
+				(long long)r.macs, r.energy_pj / 1000);
+			printf("  drop        %+11.2f  %+11.2f  (points; held-out ±%.2f, %d samples)\n",
+				100 * (op.base.metric - r.metric), 100 * (fb.metric - full.metric),
+				100 * r.ci95, r.n);
+			printf("  ratio       %12s %12s %12.3f %14.3f %10.3f %10.3f\n", "", "",
+				(double)r.weight_bytes / (double)(op.base.weight_bytes ? op.base.weight_bytes : 1),
+				(double)r.arena_bytes / (double)(op.base.arena_bytes ? op.base.arena_bytes : 1),
+				(double)r.macs / (double)(op.base.macs ? op.base.macs : 1),
+				r.energy_pj / (op.base.energy_pj > 0 ? op.base.energy_pj : 1));
+			printf("  %d evaluations, %.1f s\n", op.nevals, sens_now() - op.t0);
+		}
+		eval_set_free(&all);
+	}
+	if (rc == 0)
+		*out = cur;
+	else
+		plan_free(cur);
+	cJSON_Delete(op.moves);
+	if (op.have_sens)
+		sens_free(&op.sens);
+	calib_free(op.cal);
+	eval_set_free(&op.pred);
+	eval_set_free(&op.held);
+	data_split_free(&op.ds);
+	if (op.p)
+		prog_free(op.p);
+	if (op.g)
+		graph_free(op.g);
+	return rc;
+}

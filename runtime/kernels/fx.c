@@ -1,0 +1,1098 @@
+/* fx.c: kernels of the fx family -- integer (power-of-two fixed-point)
+ * conversions, conv, gemm, pooling, Add/Mul, tables for Sigmoid/Tanh and
+ * Softmax. The arithmetic is specified in axrt_fx.h; the reference kernels
+ * come first, the int8 fast paths (fx_conv_i8, fx_conv_direct_i8,
+ * fx_gemm_i8, and the int8 branches of the others) after them, computing
+ * the same integers with int32 sums. */
+#include "axrt.h"
+#include "axrt_fx.h"
+#include <stddef.h>
+#include <string.h>
+
+/* The conv/gemm epilogue of axrt_fx.h: accumulator v (bias included) with
+ * requantization shift s becomes a saturated, clamped code. */
+AXRT_PRIVATE int32_t
+fx_epilogue(int64_t v, int32_t s, int32_t round, int32_t bits, int32_t act,
+	int32_t lo, int32_t hi, int32_t alpha16)
+{
+	int32_t y;
+
+	if (act == AXRT_ACT_LEAKYRELU && v < 0) {
+		v = axrt_fx_shift(v * alpha16, s + 16, round);
+		y = axrt_fx_sat(v, bits);
+	} else
+		y = axrt_fx_sat(axrt_fx_shift(v, s, round), bits);
+	return y < lo ? lo : y > hi ? hi : y;
+}
+
+/* ---- conversions ---- */
+
+/* One code of fx_quantize: x * scale clamped to [lo, hi] first (NaN
+ * becomes lo; rounding is monotone and lo, hi are integers, so this is the
+ * clamp after rounding), floored (the truncation, one less when it rounded
+ * up), then up by one past the half or at a tie with an odd floor. No
+ * branches and no floorf (which gcc does not vectorize). */
+static inline AXRT_UNUSED int32_t
+fx_qcode(float x, float scale, float lo, float hi, int32_t up)
+{
+	float r = x * scale, d;
+	int32_t t, fl;
+
+	r = r >= lo ? r : lo;
+	r = r <= hi ? r : hi;
+	t = (int32_t)r;
+	fl = t - ((float)t > r);
+	d = r - (float)fl;
+	return fl + (up & ((d > 0.5f) | ((d == 0.5f) & fl)));
+}
+
+/* axrt_fixed_quant without its ldexpf and fmodf calls: x * 2^shift is the
+ * same correctly rounded product (2^shift a normal float, |shift| <= 64
+ * from the lowering). NaN (not allowed) gives the lowest code. The
+ * parameters are read through a volatile: constant ones (generated code)
+ * would let gcc turn the clamps into branches it does not vectorize. */
+AXRT_API axrt_status
+axrt_fx_quantize(const axrt_fxcvt_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const float *x = (const float *)in[0];
+	int32_t qmax = (1 << (p->bits - 1)) - 1;
+	volatile float v[3];
+	float scale, lo, hi;
+	int32_t up = p->round != AXRT_FIXED_TRUNC;
+	int64_t n = p->n;
+
+	(void)scratch;
+	v[0] = ldexpf(1.0f, p->shift);
+	v[1] = (float)(p->lo > -qmax - 1 ? p->lo : -qmax - 1);
+	v[2] = (float)(p->hi < qmax ? p->hi : qmax);
+	scale = v[0];
+	lo = v[1];
+	hi = v[2];
+	if (p->yt == AXRT_DT_INT16) {
+		int16_t *y = (int16_t *)out[0];
+		for (int64_t i = 0; i < n; i++)
+			y[i] = (int16_t)fx_qcode(x[i], scale, lo, hi, up);
+	} else {
+		int8_t *y = (int8_t *)out[0];
+		for (int64_t i = 0; i < n; i++)
+			y[i] = (int8_t)fx_qcode(x[i], scale, lo, hi, up);
+	}
+	return AXRT_OK;
+}
+
+/* q * 2^-shift as one float product: exact, as ldexpf, for codes of 16
+ * bits and |shift| <= 64 (the lowering's range). */
+AXRT_API axrt_status
+axrt_fx_dequantize(const axrt_fxcvt_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	float *y = (float *)out[0], scale = ldexpf(1.0f, -p->shift);
+
+	(void)scratch;
+	if (p->xt == AXRT_DT_INT16)
+		for (int64_t i = 0; i < p->n; i++)
+			y[i] = (float)((const int16_t *)in[0])[i] * scale;
+	else
+		for (int64_t i = 0; i < p->n; i++)
+			y[i] = (float)((const int8_t *)in[0])[i] * scale;
+	return AXRT_OK;
+}
+
+/* The int32 requantization of fx_epilogue_row for shifts -15..30 (codes
+ * of 16 bits shifted left by at most 15 stay inside int32): round half to
+ * even (up = 1) or floor, then the clamp. */
+static inline AXRT_UNUSED int32_t
+fx_rq32(int32_t v, int32_t s, int32_t up, int32_t lo, int32_t hi)
+{
+	int32_t q, r;
+
+	if (s <= 0)
+		q = v * (1 << -s);
+	else {
+		q = v >= 0 ? v >> s : ~(~v >> s);
+		r = v & (int32_t)(((uint32_t)1 << s) - 1);
+		q += (r + (q & 1) > (1 << (s - 1))) & up;
+	}
+	q = q > hi ? hi : q;
+	return q < lo ? lo : q;
+}
+
+AXRT_API axrt_status
+axrt_fx_requant(const axrt_fxcvt_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	int32_t qmax = (1 << (p->bits - 1)) - 1, up = p->round != AXRT_FIXED_TRUNC, s = p->shift;
+	int32_t lo = p->lo > -qmax - 1 ? p->lo : -qmax - 1, hi = p->hi < qmax ? p->hi : qmax;
+
+	(void)scratch;
+	if (s >= -15 && s <= 30 && p->xt == AXRT_DT_INT8 && p->yt == AXRT_DT_INT8) {
+		const int8_t *x = (const int8_t *)in[0];
+		int8_t *y = (int8_t *)out[0];
+		for (int64_t i = 0; i < p->n; i++)
+			y[i] = (int8_t)fx_rq32(x[i], s, up, lo, hi);
+		return AXRT_OK;
+	}
+	for (int64_t i = 0; i < p->n; i++) {
+		int64_t v = axrt_fx_ld(in[0], p->xt, i);
+		axrt_fx_st(out[0], p->yt, i, fx_epilogue(v, p->shift, p->round, p->bits,
+			AXRT_ACT_NONE, p->lo, p->hi, 0));
+	}
+	return AXRT_OK;
+}
+
+AXRT_API axrt_status
+axrt_fx_leakyrelu(const axrt_fxcvt_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	(void)scratch;
+	for (int64_t i = 0; i < p->n; i++) {
+		int64_t v = axrt_fx_ld(in[0], p->xt, i);
+		axrt_fx_st(out[0], p->yt, i, fx_epilogue(v, p->shift, p->round, p->bits,
+			AXRT_ACT_LEAKYRELU, p->lo, p->hi, p->alpha16));
+	}
+	return AXRT_OK;
+}
+
+/* ---- conv and gemm, reference ---- */
+
+/* One output of the reference conv: image b, channel o, position (z, y, x). */
+AXRT_PRIVATE int64_t
+fx_conv_sum(const axrt_fxconv_params *p, const void *x, const void *w, int32_t b, int32_t o,
+	int32_t z, int32_t y, int32_t xx)
+{
+	int32_t cg = p->c / p->group, g = o / (p->m / p->group);
+	int64_t acc = 0, e = (int64_t)o * p->kp;
+
+	for (int32_t ci = 0; ci < cg; ci++) {
+		int64_t plane = ((int64_t)b * p->c + (int64_t)g * cg + ci) * p->in[0];
+		for (int32_t a = 0; a < p->k[0]; a++) {
+			int32_t iz = z * p->stride[0] - p->pad[0] + a * p->dil[0];
+			for (int32_t r = 0; r < p->k[1]; r++) {
+				int32_t iy = y * p->stride[1] - p->pad[1] + r * p->dil[1];
+				for (int32_t s = 0; s < p->k[2]; s++, e++) {
+					int32_t ix = xx * p->stride[2] - p->pad[2] + s * p->dil[2];
+					if (iz < 0 || iz >= p->in[0] || iy < 0 || iy >= p->in[1] ||
+					    ix < 0 || ix >= p->in[2])
+						continue;
+					acc += (int64_t)axrt_fx_ld(x, p->xt,
+						((plane + iz) * p->in[1] + iy) * p->in[2] + ix) *
+						axrt_fx_wld(w, p->wbits, e);
+				}
+			}
+		}
+	}
+	return acc;
+}
+
+AXRT_API axrt_status
+axrt_fx_conv(const axrt_fxconv_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int64_t i = 0;
+
+	(void)scratch;
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t o = 0; o < p->m; o++)
+			for (int32_t z = 0; z < p->out[0]; z++)
+				for (int32_t y = 0; y < p->out[1]; y++)
+					for (int32_t x = 0; x < p->out[2]; x++, i++) {
+						int64_t v = fx_conv_sum(p, in[0], in[1], b, o, z, y, x);
+						if (bias)
+							v += bias[o];
+						axrt_fx_st(out[0], p->yt, i, fx_epilogue(v, sh[o], p->round,
+							p->ybits, p->act, p->lo, p->hi, p->alpha16));
+					}
+	return AXRT_OK;
+}
+
+AXRT_API axrt_status
+axrt_fx_gemm(const axrt_fxgemm_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+
+	(void)scratch;
+	for (int32_t i = 0; i < p->m; i++)
+		for (int32_t o = 0; o < p->n; o++) {
+			int64_t v = bias ? bias[o] : 0;
+			for (int32_t k = 0; k < p->k; k++) {
+				int64_t a = p->trans_a ? (int64_t)k * p->m + i : (int64_t)i * p->k + k;
+				v += (int64_t)axrt_fx_ld(in[0], p->xt, a) *
+					axrt_fx_wld(in[1], p->wbits, (int64_t)o * p->kp + k);
+			}
+			axrt_fx_st(out[0], p->yt, (int64_t)i * p->n + o, fx_epilogue(v, sh[o], p->round,
+				p->ybits, p->act, p->lo, p->hi, p->alpha16));
+		}
+	return AXRT_OK;
+}
+
+/* ---- pooling ---- */
+
+/* Positions j in [0, count) with 0 <= off + j * s < limit: [*lo, *hi). */
+AXRT_PRIVATE void
+fx_span(int32_t off, int32_t s, int32_t limit, int32_t count, int32_t *lo, int32_t *hi)
+{
+	int32_t a = off < 0 ? (-off + s - 1) / s : 0;
+	int32_t b = limit - 1 - off < 0 ? 0 : (limit - 1 - off) / s + 1;
+
+	if (b > count)
+		b = count;
+	if (a > b)
+		a = b;
+	*lo = a;
+	*hi = b;
+}
+
+/* s * 2^-shift / cnt rounded as axrt_fx_shift rounds (cnt >= 1): the
+ * quotient of the exact rational, half to even or floor. */
+AXRT_PRIVATE int64_t
+fx_div_round(int64_t s, int32_t shift, int64_t cnt, int32_t round)
+{
+	int64_t num = s, den = cnt, q, r;
+
+	if (shift < 0)
+		num = axrt_fx_shift(s, shift, round);      /* exact (saturating) */
+	else
+		den = cnt << shift;                        /* shift <= 30 (lowering) */
+	q = num / den;
+	r = num % den;
+	if (r < 0) {                                   /* floor */
+		q--;
+		r += den;
+	}
+	if (round == AXRT_FIXED_TRUNC)
+		return q;
+	if (2 * r > den || (2 * r == den && (q & 1)))
+		q++;
+	return q;
+}
+
+AXRT_PRIVATE axrt_status
+fx_pool(const axrt_fxpool_params *p, const void *x, void *y, int max)
+{
+	int64_t i = 0, plane = (int64_t)p->in[0] * p->in[1] * p->in[2];
+	int32_t lowest = -(1 << 15);
+
+	for (int32_t pl = 0; pl < p->planes; pl++)
+		for (int32_t a = 0; a < p->out[0]; a++)
+			for (int32_t b = 0; b < p->out[1]; b++)
+				for (int32_t c = 0; c < p->out[2]; c++, i++) {
+					int32_t st[3] = {a * p->stride[0] - p->pad[0], b * p->stride[1] - p->pad[1],
+						c * p->stride[2] - p->pad[2]}, lo[3], hi[3];
+					int64_t s = 0, cnt = 1;
+					int32_t m = lowest, v;
+					for (int d = 0; d < 3; d++)
+						fx_span(st[d], p->dil[d], p->in[d], p->k[d], &lo[d], &hi[d]);
+					for (int32_t j0 = lo[0]; j0 < hi[0]; j0++)
+						for (int32_t j1 = lo[1]; j1 < hi[1]; j1++)
+							for (int32_t j2 = lo[2]; j2 < hi[2]; j2++) {
+								int64_t e = pl * plane + ((int64_t)(st[0] + j0 * p->dil[0]) *
+									p->in[1] + st[1] + j1 * p->dil[1]) * p->in[2] +
+									st[2] + j2 * p->dil[2];
+								v = axrt_fx_ld(x, p->xt, e);
+								s += v;
+								m = v > m ? v : m;
+							}
+					if (max) {
+						axrt_fx_st(y, p->yt, i, fx_epilogue(m, p->shift, p->round, p->ybits,
+							AXRT_ACT_NONE, p->lo, p->hi, 0));
+						continue;
+					}
+					for (int d = 0; d < 3; d++) {
+						int32_t l2, h2;
+						if (p->count_include_pad)
+							fx_span(st[d] + p->pad[d], p->dil[d],
+								p->in[d] + p->pad[d] + p->pad_end[d], p->k[d], &l2, &h2);
+						else {
+							l2 = lo[d];
+							h2 = hi[d];
+						}
+						cnt *= h2 - l2;
+					}
+					v = cnt ? axrt_fx_sat(fx_div_round(s, p->shift, cnt, p->round), p->ybits) : 0;
+					axrt_fx_st(y, p->yt, i, v < p->lo ? p->lo : v > p->hi ? p->hi : v);
+				}
+	return AXRT_OK;
+}
+
+/* MaxPool of int8 codes in 1 or 2 spatial dims with every window inside
+ * the input and no format change: the plain maximum. */
+AXRT_PRIVATE int
+fx_maxpool_i8(const axrt_fxpool_params *p, const int8_t *x, int8_t *y)
+{
+	int64_t plane = (int64_t)p->in[1] * p->in[2];
+
+	if (p->xt != AXRT_DT_INT8 || p->yt != AXRT_DT_INT8 || p->shift != 0 || p->lo > -128 ||
+	    p->hi < 127 || p->ybits != 8 || p->in[0] != 1 || p->k[0] != 1 || p->out[0] != 1 ||
+	    p->pad[1] || p->pad[2] || p->dil[1] != 1 || p->dil[2] != 1 ||
+	    (p->out[1] - 1) * p->stride[1] + p->k[1] > p->in[1] ||
+	    (p->out[2] - 1) * p->stride[2] + p->k[2] > p->in[2])
+		return 0;
+	if (p->k[1] == 3 && p->k[2] == 3) {     /* 3x3 windows, any stride */
+		for (int32_t pl = 0; pl < p->planes; pl++, x += plane)
+			for (int32_t oy = 0; oy < p->out[1]; oy++)
+				for (int32_t ox = 0; ox < p->out[2]; ox++) {
+					const int8_t *r0 = x + (int64_t)oy * p->stride[1] * p->in[2] + ox * p->stride[2];
+					const int8_t *r1 = r0 + p->in[2], *r2 = r1 + p->in[2];
+					int8_t a = r0[0] > r0[1] ? r0[0] : r0[1], b = r1[0] > r1[1] ? r1[0] : r1[1];
+					int8_t c = r2[0] > r2[1] ? r2[0] : r2[1];
+					a = r0[2] > a ? r0[2] : a;
+					b = r1[2] > b ? r1[2] : b;
+					c = r2[2] > c ? r2[2] : c;
+					a = b > a ? b : a;
+					*y++ = c > a ? c : a;
+				}
+		return 1;
+	}
+	if (p->k[1] == 2 && p->k[2] == 2 && p->stride[1] == 2 && p->stride[2] == 2) {
+		for (int32_t pl = 0; pl < p->planes; pl++, x += plane)   /* the common 2x2 */
+			for (int32_t oy = 0; oy < p->out[1]; oy++, y += p->out[2]) {
+				const int8_t *r0 = x + (int64_t)2 * oy * p->in[2], *r1 = r0 + p->in[2];
+				for (int32_t ox = 0; ox < p->out[2]; ox++) {
+					int8_t a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1];
+					int8_t b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1];
+					y[ox] = a > b ? a : b;
+				}
+			}
+		return 1;
+	}
+	for (int32_t pl = 0; pl < p->planes; pl++, x += plane)
+		for (int32_t oy = 0; oy < p->out[1]; oy++)
+			for (int32_t ox = 0; ox < p->out[2]; ox++) {
+				const int8_t *w = x + (int64_t)oy * p->stride[1] * p->in[2] + ox * p->stride[2];
+				int8_t m = w[0];
+				for (int32_t r = 0; r < p->k[1]; r++)
+					for (int32_t c = 0; c < p->k[2]; c++)
+						m = w[r * p->in[2] + c] > m ? w[r * p->in[2] + c] : m;
+				*y++ = m;
+			}
+	return 1;
+}
+
+AXRT_API axrt_status
+axrt_fx_maxpool(const axrt_fxpool_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	(void)scratch;
+	if (fx_maxpool_i8(p, (const int8_t *)in[0], (int8_t *)out[0]))
+		return AXRT_OK;
+	return fx_pool(p, in[0], out[0], 1);
+}
+
+AXRT_API axrt_status
+axrt_fx_avgpool(const axrt_fxpool_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	(void)scratch;
+	return fx_pool(p, in[0], out[0], 0);
+}
+
+AXRT_API axrt_status
+axrt_fx_globalavgpool(const axrt_fxgpool_params *p, const void *const *in, void *const *out,
+	void *scratch)
+{
+	(void)scratch;
+	for (int32_t pl = 0; pl < p->planes; pl++) {
+		int64_t s = 0, base = (int64_t)pl * p->size;
+		for (int32_t i = 0; i < p->size; i++)
+			s += axrt_fx_ld(in[0], p->xt, base + i);
+		axrt_fx_st(out[0], p->yt, pl,
+			axrt_fx_sat(fx_div_round(s, p->shift, p->size, p->round), p->ybits));
+	}
+	return AXRT_OK;
+}
+
+AXRT_API axrt_status
+axrt_fx_globalmaxpool(const axrt_fxgpool_params *p, const void *const *in, void *const *out,
+	void *scratch)
+{
+	(void)scratch;
+	for (int32_t pl = 0; pl < p->planes; pl++) {
+		int64_t base = (int64_t)pl * p->size;
+		int32_t m = axrt_fx_ld(in[0], p->xt, base);
+		for (int32_t i = 1; i < p->size; i++) {
+			int32_t v = axrt_fx_ld(in[0], p->xt, base + i);
+			m = v > m ? v : m;
+		}
+		axrt_fx_st(out[0], p->yt, pl, axrt_fx_sat(axrt_fx_shift(m, p->shift, p->round), p->ybits));
+	}
+	return AXRT_OK;
+}
+
+/* ---- Add, Mul ---- */
+
+/* Add/Mul of int8 codes where a covers the output contiguously and b
+ * either does too or is constant over the trailing `inner` elements
+ * (numpy broadcasting of a per-channel operand): int32 arithmetic (codes
+ * shifted left by at most 15, products of 8-bit codes), then fx_rq32.
+ * Returns 0 when the shapes or shifts do not fit. */
+AXRT_PRIVATE int
+fx_binary_i8(const axrt_fxbin_params *p, const int8_t *a, const int8_t *b, int8_t *y, int mul)
+{
+	int64_t total = 1, inner = 1, sa = 1;
+	int32_t up = p->round != AXRT_FIXED_TRUNC, d, k;
+
+	if (p->at != AXRT_DT_INT8 || p->bt != AXRT_DT_INT8 || p->yt != AXRT_DT_INT8 ||
+	    p->sa > 15 || p->sb > 15 || p->shift < -15 || p->shift > 30)
+		return 0;
+	for (d = p->rank - 1; d >= 0; sa *= p->dims[d--])
+		if (p->a_str[d] != sa && p->dims[d] != 1)
+			return 0;                     /* a is not the whole output */
+	for (d = 0; d < p->rank; d++)
+		total *= p->dims[d];
+	for (k = p->rank; k > 0 && (p->b_str[k - 1] == 0 || p->dims[k - 1] == 1); k--)
+		inner *= p->dims[k - 1];         /* b constant over dims [k, rank) */
+	for (d = k - 1, sa = 1; d >= 0; sa *= p->dims[d--])
+		if (p->b_str[d] != sa && p->dims[d] != 1)
+			return 0;                     /* b not contiguous over [0, k) */
+	for (int64_t o = 0; o < total; o += inner) {
+		const int8_t *ar = a + o;
+		int8_t *yr = y + o;
+		if (inner == 1 && k == p->rank) {  /* same shapes: one flat run */
+			for (int64_t i = 0; i < total; i++) {
+				int32_t v = mul ? ar[i] * b[i] : ar[i] * (1 << p->sa) + b[i] * (1 << p->sb);
+				yr[i] = (int8_t)fx_rq32(v, p->shift, up, p->lo, p->hi);
+			}
+			return 1;
+		}
+		int32_t bv = b[o / inner], bs = mul ? bv : bv * (1 << p->sb);
+		for (int64_t i = 0; i < inner; i++) {
+			int32_t v = mul ? ar[i] * bs : ar[i] * (1 << p->sa) + bs;
+			yr[i] = (int8_t)fx_rq32(v, p->shift, up, p->lo, p->hi);
+		}
+	}
+	return 1;
+}
+
+AXRT_PRIVATE axrt_status
+fx_binary(const axrt_fxbin_params *p, const void *const *in, void *const *out, int mul)
+{
+	int64_t total = 1, ia = 0, ib = 0;
+	int32_t idx[AXRT_MAXRANK] = {0};
+
+	if (fx_binary_i8(p, (const int8_t *)in[0], (const int8_t *)in[1], (int8_t *)out[0], mul))
+		return AXRT_OK;
+	for (int d = 0; d < p->rank; d++)
+		total *= p->dims[d];
+	for (int64_t i = 0; i < total; i++) {
+		int64_t a = axrt_fx_ld(in[0], p->at, ia), b = axrt_fx_ld(in[1], p->bt, ib), v;
+		v = mul ? a * b : axrt_fx_shift(a, -p->sa, 0) + axrt_fx_shift(b, -p->sb, 0);
+		axrt_fx_st(out[0], p->yt, i, fx_epilogue(v, p->shift, p->round, p->ybits,
+			AXRT_ACT_NONE, p->lo, p->hi, 0));
+		for (int d = p->rank - 1; d >= 0; d--) {   /* odometer over the output */
+			ia += p->a_str[d];
+			ib += p->b_str[d];
+			if (++idx[d] < p->dims[d])
+				break;
+			ia -= p->a_str[d] * p->dims[d];
+			ib -= p->b_str[d] * p->dims[d];
+			idx[d] = 0;
+		}
+	}
+	return AXRT_OK;
+}
+
+AXRT_API axrt_status
+axrt_fx_add(const axrt_fxbin_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	(void)scratch;
+	return fx_binary(p, in, out, 0);
+}
+
+AXRT_API axrt_status
+axrt_fx_mul(const axrt_fxbin_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	(void)scratch;
+	return fx_binary(p, in, out, 1);
+}
+
+/* ---- tables ---- */
+
+AXRT_API axrt_status
+axrt_fx_lut(const axrt_fxlut_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int16_t *t = (const int16_t *)in[1];
+	int32_t xmin = -(1 << (p->xbits - 1));
+
+	(void)scratch;
+	for (int64_t i = 0; i < p->n; i++) {
+		int32_t u = axrt_fx_ld(in[0], p->xt, i) - xmin, y;
+		if (p->step == 0)
+			y = t[u];
+		else {
+			int32_t j = u >> p->step, r = u & ((1 << p->step) - 1);
+			y = axrt_fx_sat(t[j] + axrt_fx_shift((int64_t)(t[j + 1] - t[j]) * r, p->step,
+				AXRT_FIXED_NEAREST), p->ybits);
+		}
+		axrt_fx_st(out[0], p->yt, i, y);
+	}
+	return AXRT_OK;
+}
+
+AXRT_API axrt_status
+axrt_fx_softmax(const axrt_fxlut_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const uint16_t *e = (const uint16_t *)in[1];
+
+	(void)scratch;
+	for (int32_t o = 0; o < p->outer; o++)
+		for (int32_t j = 0; j < p->inner; j++) {
+			int64_t base = (int64_t)o * p->len * p->inner + j;
+			int32_t mx = axrt_fx_ld(in[0], p->xt, base);
+			uint64_t s = 0;
+			for (int32_t i = 1; i < p->len; i++) {
+				int32_t v = axrt_fx_ld(in[0], p->xt, base + (int64_t)i * p->inner);
+				mx = v > mx ? v : mx;
+			}
+			for (int32_t i = 0; i < p->len; i++) {
+				int32_t d = (mx - axrt_fx_ld(in[0], p->xt, base + (int64_t)i * p->inner)) >> p->step;
+				s += e[d < p->nexp ? d : p->nexp - 1];
+			}
+			for (int32_t i = 0; i < p->len; i++) {
+				int64_t a = base + (int64_t)i * p->inner;
+				int32_t d = (mx - axrt_fx_ld(in[0], p->xt, a)) >> p->step;
+				uint64_t num = (uint64_t)e[d < p->nexp ? d : p->nexp - 1] << p->yfrac;
+				uint64_t q = num / s, r = num % s;
+				if (2 * r > s || (2 * r == s && (q & 1)))
+					q++;
+				axrt_fx_st(out[0], p->yt, a, axrt_fx_sat((int64_t)q, p->ybits));
+			}
+		}
+	return AXRT_OK;
+}
+
+/* ---- int8 fast paths ---- */
+
+/* Dot products of 4 int8 weight rows with 3 (or 1) int16 rows, kp
+ * elements (a multiple of AXRT_FX_KB): acc[r * 3 + j] (acc[r]). Products
+ * fit int16 x int16 -> int32 and the sums int32 (the lowering's bound), so
+ * gcc -O3 vectorizes each sum as vpmovsxbw + vpmaddwd + vpaddd. */
+AXRT_PRIVATE void
+fx_dot4x3(int32_t kp, const int8_t *restrict w0, const int8_t *restrict w1,
+	const int8_t *restrict w2, const int8_t *restrict w3, const int16_t *restrict x0,
+	const int16_t *restrict x1, const int16_t *restrict x2, int32_t *restrict acc, int32_t cs)
+{
+	int32_t s00 = 0, s01 = 0, s02 = 0, s10 = 0, s11 = 0, s12 = 0;
+	int32_t s20 = 0, s21 = 0, s22 = 0, s30 = 0, s31 = 0, s32 = 0;
+
+	for (int32_t k = 0; k < kp; k++) {
+		s00 += w0[k] * x0[k]; s01 += w0[k] * x1[k]; s02 += w0[k] * x2[k];
+		s10 += w1[k] * x0[k]; s11 += w1[k] * x1[k]; s12 += w1[k] * x2[k];
+		s20 += w2[k] * x0[k]; s21 += w2[k] * x1[k]; s22 += w2[k] * x2[k];
+		s30 += w3[k] * x0[k]; s31 += w3[k] * x1[k]; s32 += w3[k] * x2[k];
+	}
+	acc[0] = s00; acc[1] = s01; acc[2] = s02;
+	acc[cs] = s10; acc[cs + 1] = s11; acc[cs + 2] = s12;
+	acc[2 * cs] = s20; acc[2 * cs + 1] = s21; acc[2 * cs + 2] = s22;
+	acc[3 * cs] = s30; acc[3 * cs + 1] = s31; acc[3 * cs + 2] = s32;
+}
+
+AXRT_PRIVATE void
+fx_dot4x1(int32_t kp, const int8_t *restrict w0, const int8_t *restrict w1,
+	const int8_t *restrict w2, const int8_t *restrict w3, const int16_t *restrict x0,
+	int32_t *restrict acc, int32_t cs)
+{
+	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+	for (int32_t k = 0; k < kp; k++) {
+		s0 += w0[k] * x0[k]; s1 += w1[k] * x0[k];
+		s2 += w2[k] * x0[k]; s3 += w3[k] * x0[k];
+	}
+	acc[0] = s0; acc[cs] = s1; acc[2 * cs] = s2; acc[3 * cs] = s3;
+}
+
+/* Row `row` of the weights as int8: in place for wbits 8, else unpacked
+ * (ORDER FX_WPACK) into buf. */
+AXRT_PRIVATE const int8_t *
+fx_wrow(const void *w, int32_t wbits, int32_t kp, int64_t row, int8_t *buf)
+{
+	const uint8_t *b = (const uint8_t *)w + row * kp * wbits / 8;
+
+	if (wbits == 8)
+		return (const int8_t *)w + row * kp;
+	if (wbits == 4)
+		for (int32_t k = 0; k < kp; k += 2) {
+			buf[k] = (int8_t)(((b[k >> 1] & 15) ^ 8) - 8);
+			buf[k + 1] = (int8_t)(((b[k >> 1] >> 4) ^ 8) - 8);
+		}
+	else
+		for (int32_t k = 0; k < kp; k += 4)
+			for (int32_t j = 0; j < 4; j++)
+				buf[k + j] = (int8_t)((((b[k >> 2] >> (2 * j)) & 3) ^ 2) - 2);
+	return buf;
+}
+
+/* Pointers to weight rows o0..o0+3 of group g (rows past mg repeat the
+ * last one; their sums are not stored). */
+AXRT_PRIVATE void
+fx_wtile(const void *w, int32_t wbits, int32_t kp, int64_t first, int32_t nrow, int8_t *buf,
+	const int8_t **r)
+{
+	for (int32_t i = 0; i < AXRT_FX_MR; i++)
+		r[i] = i < nrow ? fx_wrow(w, wbits, kp, first + i, buf + (size_t)i * kp) : r[nrow - 1];
+}
+
+AXRT_PRIVATE void *
+fx_align(void *p)
+{
+	return (void *)(((uintptr_t)p + 63u) & ~(uintptr_t)63u);
+}
+
+/* The im2col rows of positions p0..p0+nb of group input xg (cg planes):
+ * row j holds x at the K kernel taps of position p0 + j, 0 in the
+ * padding and past K. */
+AXRT_PRIVATE void
+fx_im2col(const axrt_fxconv_params *p, const int8_t *xg, int32_t p0, int32_t nb, int32_t kk,
+	int16_t *xc)
+{
+	int32_t cg = p->c / p->group, o12 = p->out[1] * p->out[2];
+	int64_t plane = (int64_t)p->in[0] * p->in[1] * p->in[2];
+
+	for (int32_t j = 0; j < nb; j++) {
+		int16_t *row = xc + (size_t)j * p->kp;
+		int32_t q = p0 + j, z0, y0, x0, e = 0;
+		z0 = q / o12 * p->stride[0] - p->pad[0];
+		y0 = q % o12 / p->out[2] * p->stride[1] - p->pad[1];
+		x0 = q % p->out[2] * p->stride[2] - p->pad[2];
+		if (z0 >= 0 && z0 + (p->k[0] - 1) * p->dil[0] < p->in[0] && y0 >= 0 &&
+		    y0 + (p->k[1] - 1) * p->dil[1] < p->in[1] && x0 >= 0 &&
+		    x0 + (p->k[2] - 1) * p->dil[2] < p->in[2]) {
+			/* the whole window inside x: no checks */
+			for (int32_t ci = 0; ci < cg; ci++)
+				for (int32_t a = 0; a < p->k[0]; a++)
+					for (int32_t r = 0; r < p->k[1]; r++) {
+						const int8_t *src = xg + ci * plane + ((int64_t)(z0 + a * p->dil[0]) *
+							p->in[1] + y0 + r * p->dil[1]) * p->in[2] + x0;
+						if (p->k[2] == 3 && p->dil[2] == 1) {
+							row[e] = src[0];
+							row[e + 1] = src[1];
+							row[e + 2] = src[2];
+							e += 3;
+						} else
+							for (int32_t s = 0; s < p->k[2]; s++)
+								row[e++] = src[s * p->dil[2]];
+					}
+			for (; e < p->kp; e++)
+				row[e] = 0;
+			continue;
+		}
+		for (int32_t ci = 0; ci < cg; ci++)
+			for (int32_t a = 0; a < p->k[0]; a++) {
+				int32_t iz = z0 + a * p->dil[0];
+				for (int32_t r = 0; r < p->k[1]; r++) {
+					int32_t iy = y0 + r * p->dil[1];
+					const int8_t *src = xg + ci * plane + ((int64_t)iz * p->in[1] + iy) * p->in[2];
+					int inside = iz >= 0 && iz < p->in[0] && iy >= 0 && iy < p->in[1];
+					for (int32_t s = 0; s < p->k[2]; s++, e++) {
+						int32_t ix = x0 + s * p->dil[2];
+						row[e] = (int16_t)(inside && ix >= 0 && ix < p->in[2] ? src[ix] : 0);
+					}
+				}
+			}
+		for (; e < p->kp; e++)
+			row[e] = 0;
+	}
+	(void)kk;
+}
+
+/* Rows r0..r0+hb of the cg planes of group input xg zero-padded as int8
+ * (hb x wp each, the 2-D geometry: in[0] == 1), so that fx_im2col_2d
+ * reads without checks. */
+AXRT_PRIVATE void
+fx_pad_planes(const axrt_fxconv_params *p, const int8_t *xg, int32_t cg, int32_t r0, int32_t hp,
+	int32_t wp, int8_t *pad)
+{
+	int64_t plane = (int64_t)p->in[1] * p->in[2];
+
+	for (int32_t ci = 0; ci < cg; ci++)
+		for (int32_t i = 0; i < hp; i++) {
+			int32_t iy = r0 + i - p->pad[1], j = 0, a = p->pad[2], e = a + p->in[2];
+			int8_t *d = pad + ((int64_t)ci * hp + i) * wp;
+			const int8_t *src = xg + ci * plane + (int64_t)iy * p->in[2] - a;
+			if (iy < 0 || iy >= p->in[1])
+				a = e = 0;        /* a padding row */
+			e = e < wp ? e : wp;
+			for (; j < a && j < wp; j++)
+				d[j] = 0;
+			for (; j < e; j++)
+				d[j] = src[j];
+			for (; j < wp; j++)
+				d[j] = 0;
+		}
+}
+
+/* fx_im2col from the padded planes of fx_pad_planes, whose first row is
+ * that of output row oy0. */
+AXRT_PRIVATE void
+fx_im2col_2d(const axrt_fxconv_params *p, const int8_t *pad, int32_t cg, int32_t hp, int32_t wp,
+	int32_t oy0, int32_t p0, int32_t nb, int16_t *xc)
+{
+	int64_t pp = (int64_t)hp * wp;
+
+	if (p->k[1] == 1 && p->k[2] == 1) {   /* 1x1: a transposition, channel by channel */
+		int32_t off[AXRT_FX_NB];
+		for (int32_t j = 0; j < nb; j++)
+			off[j] = ((p0 + j) / p->out[2] - oy0) * p->stride[1] * wp + (p0 + j) % p->out[2] * p->stride[2];
+		for (int32_t ci = 0; ci < cg; ci++) {
+			const int8_t *src = pad + ci * pp;
+			for (int32_t j = 0; j < nb; j++)
+				xc[(size_t)j * p->kp + ci] = src[off[j]];
+		}
+		for (int32_t j = 0; j < nb; j++)
+			for (int32_t e = cg; e < p->kp; e++)
+				xc[(size_t)j * p->kp + e] = 0;
+		return;
+	}
+
+	for (int32_t j = 0; j < nb; j++) {
+		int16_t *row = xc + (size_t)j * p->kp;
+		int32_t q = p0 + j, e = 0;
+		const int8_t *base = pad + (int64_t)(q / p->out[2] - oy0) * p->stride[1] * wp +
+			(q % p->out[2]) * p->stride[2];
+		if (p->k[2] <= 8 && p->dil[2] == 1) {
+			/* up to 8 taps per kernel row, moved 8 at a time (one load, one
+			 * widening store): the extra elements are overwritten by the
+			 * next move or the zeros below, or land in the next row (built
+			 * after this one) or in the scratch slack past the rows, and the
+			 * extra bytes read lie inside the scratch (ORDER FX_SLACK) */
+			for (int32_t ci = 0; ci < cg; ci++)
+				for (int32_t r = 0; r < p->k[1]; r++) {
+					int8_t t8[8];
+					memcpy(t8, base + ci * pp + (int64_t)r * p->dil[1] * wp, 8);
+					for (int32_t u = 0; u < 8; u++)
+						row[e + u] = t8[u];
+					e += p->k[2];
+				}
+		} else
+			for (int32_t ci = 0; ci < cg; ci++)
+				for (int32_t r = 0; r < p->k[1]; r++) {
+					const int8_t *src = base + ci * pp + (int64_t)r * p->dil[1] * wp;
+					for (int32_t s = 0; s < p->k[2]; s++)
+						row[e++] = src[s * p->dil[2]];
+				}
+		for (; e < p->kp; e++)
+			row[e] = 0;
+	}
+}
+
+/* Stores the sums of a 4-channel tile for one position: channel o0 + r
+ * (r < nrow) of output element base + r * stride. */
+AXRT_PRIVATE void
+fx_store4(const axrt_fxconv_params *p, const int32_t *bias, const int32_t *sh, int32_t o0,
+	int32_t nrow, const int32_t *acc, int32_t astride, void *y, int64_t base, int64_t stride)
+{
+	for (int32_t r = 0; r < nrow; r++) {
+		int64_t v = (int64_t)acc[r * astride] + (bias ? bias[o0 + r] : 0);
+		axrt_fx_st(y, p->yt, base + r * stride, fx_epilogue(v, sh[o0 + r], p->round, p->ybits,
+			p->act, p->lo, p->hi, p->alpha16));
+	}
+}
+
+/* The epilogue over n sums of one channel (bias b, shift s) into y[0..n):
+ * fx_epilogue's result. Without LeakyRelu and for 1 <= s <= 30 in int32
+ * (the lowering's bound keeps sum + bias inside int32), written so that
+ * gcc vectorizes it: the floor shift goes through ~v as axrt_fx_shift's,
+ * ties to even from the dropped bits. lo and hi lie in the bits' range,
+ * so the clamp to them is the saturation too. */
+AXRT_PRIVATE void
+fx_epilogue_row(const axrt_fxconv_params *p, const int32_t *acc, int32_t n, int32_t b, int32_t s,
+	void *y, int64_t base)
+{
+	int32_t lo = p->lo, hi = p->hi, half, mask, up;
+
+	if (p->act == AXRT_ACT_LEAKYRELU || s < 1 || s > 30) {
+		for (int32_t i = 0; i < n; i++)
+			axrt_fx_st(y, p->yt, base + i, fx_epilogue((int64_t)acc[i] + b, s, p->round,
+				p->ybits, p->act, lo, hi, p->alpha16));
+		return;
+	}
+	half = (int32_t)1 << (s - 1);
+	mask = (int32_t)(((uint32_t)1 << s) - 1);
+	up = p->round != AXRT_FIXED_TRUNC;  /* +1 when r > half, or r == half and q odd */
+	if (p->yt == AXRT_DT_INT8) {
+		int8_t *y8 = (int8_t *)y + base;
+		for (int32_t i = 0; i < n; i++) {
+			int32_t v = acc[i] + b, q = v >= 0 ? v >> s : ~(~v >> s), r = v & mask;
+			q += (r + (q & 1) > half) & up;
+			q = q > hi ? hi : q;     /* two plain clamps: vpminsd, vpmaxsd */
+			q = q < lo ? lo : q;
+			y8[i] = (int8_t)q;
+		}
+	} else {
+		int16_t *y16 = (int16_t *)y + base;
+		for (int32_t i = 0; i < n; i++) {
+			int32_t v = acc[i] + b, q = v >= 0 ? v >> s : ~(~v >> s), r = v & mask;
+			q += (r + (q & 1) > half) & up;
+			q = q > hi ? hi : q;     /* two plain clamps: vpminsd, vpmaxsd */
+			q = q < lo ? lo : q;
+			y16[i] = (int16_t)q;
+		}
+	}
+}
+
+AXRT_API axrt_status
+axrt_fx_conv_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t cg = p->c / p->group, mg = p->m / p->group, nbk = AXRT_FX_CONV_NB(p->kp);
+	int32_t kk = cg * p->k[0] * p->k[1] * p->k[2], npos = p->out[0] * p->out[1] * p->out[2];
+	int64_t plane = (int64_t)p->in[0] * p->in[1] * p->in[2];
+	int16_t *xc = (int16_t *)fx_align(scratch);
+	int8_t *wt = (int8_t *)(xc + (size_t)nbk * p->kp);
+	int32_t *ct = (int32_t *)fx_align(wt + (size_t)AXRT_FX_MR * p->kp);
+	int8_t *pad = (int8_t *)fx_align(ct + (size_t)AXRT_FX_MR * nbk);
+	int32_t hp = (p->out[1] - 1) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
+	int32_t wp = (p->out[2] - 1) * p->stride[2] + (p->k[2] - 1) * p->dil[2] + 1;
+	/* the padded rows of one block (ORDER FX_BAND), or all when they
+	 * cover the plane: then padded once per group */
+	int32_t rows = AXRT_FX_CONV_ROWS(nbk, p->out[2]);
+	int whole = rows >= p->out[1];
+	int flat = p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1;
+	const int8_t *w[AXRT_FX_MR];
+
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t g = 0; g < p->group; g++) {
+			const int8_t *xg = (const int8_t *)in[0] + ((int64_t)b * p->c + (int64_t)g * cg) * plane;
+			if (flat && whole)
+				fx_pad_planes(p, xg, cg, 0, hp, wp, pad);
+			for (int32_t p0 = 0; p0 < npos; p0 += nbk) {
+				int32_t nb = npos - p0 < nbk ? npos - p0 : nbk;
+				if (flat && whole)
+					fx_im2col_2d(p, pad, cg, hp, wp, 0, p0, nb, xc);
+				else if (flat) {
+					int32_t oy0 = p0 / p->out[2], oy1 = (p0 + nb - 1) / p->out[2];
+					int32_t hb = (oy1 - oy0) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
+					fx_pad_planes(p, xg, cg, oy0 * p->stride[1], hb, wp, pad);
+					fx_im2col_2d(p, pad, cg, hb, wp, oy0, p0, nb, xc);
+				} else
+					fx_im2col(p, xg, p0, nb, kk, xc);
+				for (int32_t o = 0; o < mg; o += AXRT_FX_MR) {
+					int32_t nrow = mg - o < AXRT_FX_MR ? mg - o : AXRT_FX_MR, oc = g * mg + o, j = 0;
+					fx_wtile(in[1], p->wbits, p->kp, oc, nrow, wt, w);
+					for (; j + AXRT_FX_NR <= nb; j += AXRT_FX_NR) {
+						const int16_t *x0 = xc + (size_t)j * p->kp;
+						fx_dot4x3(p->kp, w[0], w[1], w[2], w[3], x0, x0 + p->kp, x0 + 2 * p->kp,
+							ct + j, nbk);
+					}
+					for (; j < nb; j++)
+						fx_dot4x1(p->kp, w[0], w[1], w[2], w[3], xc + (size_t)j * p->kp, ct + j,
+							nbk);
+					for (int32_t r = 0; r < nrow; r++)
+						fx_epilogue_row(p, ct + r * nbk, nb, bias ? bias[oc + r] : 0,
+							sh[oc + r], out[0], ((int64_t)b * p->m + oc + r) * npos + p0);
+				}
+			}
+		}
+	return AXRT_OK;
+}
+
+/* fx_dot4x3 and fx_dot4x1 on int8 rows of A read in place, over the k
+ * codes of a row (the weights past k are 0, so the sums are those over
+ * kp): no widened copy of A in scratch. */
+AXRT_PRIVATE void
+fx_dot4x3_b(int32_t k, const int8_t *restrict w0, const int8_t *restrict w1,
+	const int8_t *restrict w2, const int8_t *restrict w3, const int8_t *restrict x0,
+	const int8_t *restrict x1, const int8_t *restrict x2, int32_t *restrict acc, int32_t cs)
+{
+	int32_t s00 = 0, s01 = 0, s02 = 0, s10 = 0, s11 = 0, s12 = 0;
+	int32_t s20 = 0, s21 = 0, s22 = 0, s30 = 0, s31 = 0, s32 = 0;
+
+	for (int32_t i = 0; i < k; i++) {
+		int16_t a0 = x0[i], a1 = x1[i], a2 = x2[i];
+		s00 += w0[i] * a0; s01 += w0[i] * a1; s02 += w0[i] * a2;
+		s10 += w1[i] * a0; s11 += w1[i] * a1; s12 += w1[i] * a2;
+		s20 += w2[i] * a0; s21 += w2[i] * a1; s22 += w2[i] * a2;
+		s30 += w3[i] * a0; s31 += w3[i] * a1; s32 += w3[i] * a2;
+	}
+	acc[0] = s00; acc[1] = s01; acc[2] = s02;
+	acc[cs] = s10; acc[cs + 1] = s11; acc[cs + 2] = s12;
+	acc[2 * cs] = s20; acc[2 * cs + 1] = s21; acc[2 * cs + 2] = s22;
+	acc[3 * cs] = s30; acc[3 * cs + 1] = s31; acc[3 * cs + 2] = s32;
+}
+
+AXRT_PRIVATE void
+fx_dot4x1_b(int32_t k, const int8_t *restrict w0, const int8_t *restrict w1,
+	const int8_t *restrict w2, const int8_t *restrict w3, const int8_t *restrict x0,
+	int32_t *restrict acc)
+{
+	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+	for (int32_t i = 0; i < k; i++) {
+		int16_t a = x0[i];
+		s0 += w0[i] * a; s1 += w1[i] * a;
+		s2 += w2[i] * a; s3 += w3[i] * a;
+	}
+	acc[0] = s0; acc[1] = s1; acc[2] = s2; acc[3] = s3;
+}
+
+AXRT_API axrt_status
+axrt_fx_gemm_i8(const axrt_fxgemm_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	axrt_fxconv_params e;
+	int32_t acc[AXRT_FX_MR * AXRT_FX_NR];
+	int8_t *wt = (int8_t *)fx_align(scratch);     /* sub-byte weight rows only */
+	const int8_t *a = (const int8_t *)in[0], *w[AXRT_FX_MR];
+
+	memset(&e, 0, sizeof e);     /* the epilogue's fields, for fx_store4 */
+	e.yt = p->yt;
+	e.ybits = p->ybits;
+	e.round = p->round;
+	e.act = p->act;
+	e.lo = p->lo;
+	e.hi = p->hi;
+	e.alpha16 = p->alpha16;
+	for (int32_t i0 = 0; i0 < p->m; i0 += AXRT_FX_NR) {
+		int32_t nr = p->m - i0 < AXRT_FX_NR ? p->m - i0 : AXRT_FX_NR;
+		const int8_t *xr = a + (int64_t)i0 * p->k;
+		for (int32_t o = 0; o < p->n; o += AXRT_FX_MR) {
+			int32_t nrow = p->n - o < AXRT_FX_MR ? p->n - o : AXRT_FX_MR;
+			int64_t base = (int64_t)i0 * p->n + o;
+			fx_wtile(in[1], p->wbits, p->kp, o, nrow, wt, w);
+			if (nr == AXRT_FX_NR) {
+				fx_dot4x3_b(p->k, w[0], w[1], w[2], w[3], xr, xr + p->k, xr + 2 * p->k, acc,
+					AXRT_FX_NR);
+				for (int32_t i = 0; i < AXRT_FX_NR; i++)
+					fx_store4(&e, (const int32_t *)in[2], (const int32_t *)in[3], o, nrow,
+						acc + i, AXRT_FX_NR, out[0], base + (int64_t)i * p->n, 1);
+				continue;
+			}
+			for (int32_t i = 0; i < nr; i++) {
+				fx_dot4x1_b(p->k, w[0], w[1], w[2], w[3], xr + (size_t)i * p->k, acc);
+				fx_store4(&e, (const int32_t *)in[2], (const int32_t *)in[3], o, nrow, acc, 1,
+					out[0], base + (int64_t)i * p->n, 1);
+			}
+		}
+	}
+	return AXRT_OK;
+}
+
+/* Equal strides s: the sums of all output rows at once, as one run over
+ * the padded width (row[oy * wp + ox] reads the plane at s times that
+ * index; columns past out[2] are computed and dropped), so that the loops
+ * are long enough to vectorize. */
+AXRT_PRIVATE void
+fx_direct_wide(const axrt_fxconv_params *p, const int16_t *pad, const int16_t *wv, int32_t cg,
+	int64_t pp, int32_t wp, int32_t *row, char *unused)
+{
+	int32_t ntap = p->k[1] * p->k[2], s = p->stride[2], wide = (p->out[1] - 1) * wp + p->out[2];
+
+	(void)unused;
+	if (cg == 1 && p->k[1] == 3 && p->k[2] == 3 && p->dil[1] == 1 && p->dil[2] == 1) {
+		/* depthwise 3x3: all nine taps in one pass, the sum in a register */
+		const int16_t *r0 = pad, *r1 = pad + wp, *r2 = pad + 2 * wp;
+		int16_t w0 = wv[0], w1 = wv[1], w2 = wv[2], w3 = wv[3], w4 = wv[4], w5 = wv[5];
+		int16_t w6 = wv[6], w7 = wv[7], w8 = wv[8];
+		(void)pp;
+		if (s == 1)
+			for (int32_t i = 0; i < wide; i++)
+				row[i] = (int16_t)(w0 * r0[i]) + (int16_t)(w1 * r0[i + 1]) + (int16_t)(w2 * r0[i + 2]) +
+					(int16_t)(w3 * r1[i]) + (int16_t)(w4 * r1[i + 1]) + (int16_t)(w5 * r1[i + 2]) +
+					(int16_t)(w6 * r2[i]) + (int16_t)(w7 * r2[i + 1]) + (int16_t)(w8 * r2[i + 2]);
+		else
+			for (int32_t i = 0; i < wide; i++) {
+				int32_t j = i * s;
+				row[i] = (int16_t)(w0 * r0[j]) + (int16_t)(w1 * r0[j + 1]) + (int16_t)(w2 * r0[j + 2]) +
+					(int16_t)(w3 * r1[j]) + (int16_t)(w4 * r1[j + 1]) + (int16_t)(w5 * r1[j + 2]) +
+					(int16_t)(w6 * r2[j]) + (int16_t)(w7 * r2[j + 1]) + (int16_t)(w8 * r2[j + 2]);
+			}
+		return;
+	}
+	for (int32_t i = 0; i < wide; i++)
+		row[i] = 0;
+	for (int32_t t = 0; t < cg * ntap; t++) {
+		int32_t ci = t / ntap, r = t % ntap / p->k[2], c = t % p->k[2];
+		int16_t w = wv[t];
+		const int16_t *src = pad + ci * pp + (int64_t)r * p->dil[1] * wp + c * p->dil[2];
+		if (s != 1) {        /* strided: every s-th element */
+			if (w != 0)
+				for (int32_t i = 0; i < wide; i++)
+					row[i] += (int16_t)(w * src[i * s]);
+			continue;
+		}
+		if (c == 0 && p->k[2] == 3 && p->dil[2] == 1) {
+			int16_t w1 = wv[t + 1], w2 = wv[t + 2];   /* a kernel row of 3 at once */
+			for (int32_t i = 0; i < wide; i++)
+				row[i] += (int16_t)(w * src[i]) + (int16_t)(w1 * src[i + 1]) +
+					(int16_t)(w2 * src[i + 2]);
+			t += 2;
+			continue;
+		}
+		if (w == 0)
+			continue;
+		for (int32_t i = 0; i < wide; i++)
+			row[i] += (int16_t)(w * src[i]);
+	}
+}
+
+/* Direct conv, int8 x, 1 or 2 spatial dims: per image and group, the cg
+ * input planes zero-padded to int16 (hp x wp each), then per output channel
+ * and row, int32 sums tap by tap across the row; products of int8 codes fit
+ * int16, so gcc multiplies 16 lanes at once. For depthwise convs and those
+ * with few taps per output (the lowering's choice). */
+AXRT_API axrt_status
+axrt_fx_conv_direct_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out,
+	void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t hp = (p->out[1] - 1) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
+	int32_t sx = p->stride[2], ntap = p->k[1] * p->k[2], cg = p->c / p->group, mg = p->m / p->group;
+	/* equal strides s: output (oy, ox) at flat index f = oy * wp + ox reads
+	 * the plane at s * f plus the tap's offset (wide mode) */
+	int unit = p->stride[1] == sx;
+	int32_t wp = (p->out[2] - 1) * sx + (p->k[2] - 1) * p->dil[2] + 1;
+	int64_t plane = (int64_t)p->in[1] * p->in[2], opl = (int64_t)p->out[1] * p->out[2], pp;
+	int16_t *pad = (int16_t *)fx_align(scratch), *wv;
+	int32_t *row, wide;
+	char *ybuf;
+	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
+
+	pp = (int64_t)hp * wp;
+	wv = (int16_t *)fx_align(pad + (size_t)(cg * pp));
+	row = (int32_t *)fx_align(wv + (size_t)cg * ntap);
+	ybuf = (char *)fx_align(row + pp);
+	wide = (p->out[1] - 1) * wp + p->out[2];
+
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t g = 0; g < p->group; g++) {
+			const int8_t *x = (const int8_t *)in[0] + ((int64_t)b * p->c + (int64_t)g * cg) * plane;
+			for (int32_t ci = 0; ci < cg; ci++)
+				for (int32_t i = 0; i < hp; i++) {
+					int32_t iy = i - p->pad[1], j = 0, a = p->pad[2], e = a + p->in[2];
+					int16_t *d = pad + ci * pp + (int64_t)i * wp;
+					const int8_t *src = x + ci * plane + (int64_t)iy * p->in[2] - a;
+					if (iy < 0 || iy >= p->in[1])
+						a = e = 0;   /* a padding row */
+					e = e < wp ? e : wp;
+					for (; j < a && j < wp; j++)
+						d[j] = 0;
+					for (; j < e; j++)
+						d[j] = src[j];
+					for (; j < wp; j++)
+						d[j] = 0;
+				}
+			for (int32_t o = g * mg; o < (g + 1) * mg; o++) {
+				int64_t ybase = ((int64_t)b * p->m + o) * opl;
+				for (int32_t t = 0; t < cg * ntap; t++)
+					wv[t] = (int16_t)axrt_fx_wld(in[1], p->wbits, (int64_t)o * p->kp + t);
+				if (unit) {
+					fx_direct_wide(p, pad, wv, cg, pp, wp, row, ybuf);
+					fx_epilogue_row(p, row, wide, bias ? bias[o] : 0, sh[o], ybuf, 0);
+					for (int32_t oy = 0; oy < p->out[1]; oy++)
+						memcpy((char *)out[0] + (ybase + (int64_t)oy * p->out[2]) * es,
+							ybuf + (size_t)oy * wp * es, (size_t)p->out[2] * es);
+					continue;
+				}
+				for (int32_t oy = 0; oy < p->out[1]; oy++) {
+					for (int32_t ox = 0; ox < p->out[2]; ox++)
+						row[ox] = 0;
+					for (int32_t t = 0; t < cg * ntap; t++) {
+						int32_t ci = t / ntap, r = t % ntap / p->k[2], c = t % p->k[2];
+						int16_t w = wv[t];
+						const int16_t *src = pad + ci * pp + (int64_t)(oy * p->stride[1] +
+							r * p->dil[1]) * wp + c * p->dil[2];
+						if (w == 0)
+							continue;
+						for (int32_t ox = 0; ox < p->out[2]; ox++)
+							row[ox] += (int16_t)(w * src[ox * sx]);
+					}
+					fx_epilogue_row(p, row, p->out[2], bias ? bias[o] : 0, sh[o], out[0],
+						ybase + (int64_t)oy * p->out[2]);
+				}
+			}
+		}
+	return AXRT_OK;
+}
