@@ -18,7 +18,8 @@ AXCC=${AXCC:-build/axcc}
 BUDGET=${BUDGET:-1%}
 ROUNDS=${ROUNDS:-20}
 DS=/usr/share/datasets/fashion-mnist
-DATA="--data $DS/t10k-images-idx3-ubyte.gz --labels $DS/t10k-labels-idx1-ubyte.gz --scale 1/255"
+X="--data $DS/t10k-images-idx3-ubyte.gz --scale 1/255"
+DATA="$X --labels $DS/t10k-labels-idx1-ubyte.gz"
 OUT=bench/out/approx
 CC=${CC:-cc}
 mkdir -p "$OUT"
@@ -32,7 +33,7 @@ for m in "${models[@]}"; do
 	d=$OUT/$m
 	mkdir -p "$d"
 	echo "== $m: making plans (this runs optimize twice)"
-	"$AXCC" compile "$onnx" -q --quantize 8 $DATA -o "$d/q8" --name model >/dev/null
+	"$AXCC" compile "$onnx" -q --quantize 8 $X --calib-samples 1000 -o "$d/q8" --name model >/dev/null
 	cp "$d/q8/model.plan.json" "$d/q8.json"
 	"$AXCC" optimize "$onnx" -q $DATA --budget "$BUDGET" --methods prune -o "$d/prune.json" \
 		> "$d/prune.txt"
@@ -80,7 +81,7 @@ for m in "${models[@]}"; do
 	' "$d/summary.txt"
 	json="$json$(awk -v m="$m" 'BEGIN { printf "{\"model\":\"%s\",\"variants\":[", m }
 		{ printf "%s{\"variant\":\"%s\",\"cpu_ns\":%s,\"macs\":%s,\"weight_bytes\":%s,\"arena_bytes\":%s,\"flash_bytes\":%s}",
-			NR > 1 ? "," : "", $1, $2, $3, $4, $5, $6 }
+			(NR > 1 ? "," : ""), $1, $2, $3, $4, $5, $6 }
 		END { printf "]}" }' "$d/summary.txt"),"
 done
 echo "${json%,}]" > bench/out/approx.json

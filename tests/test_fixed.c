@@ -29,43 +29,6 @@
 #define LOGITS AXCC_SOURCE_DIR "/examples/fmnist/data/logits.npy"
 #define AXCC AXCC_BINARY_DIR "/axcc"
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static char *
-tmpdir(void)
-{
-	char *d = strdup("/tmp/axcc_fxXXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return d;
-}
-
-static char *
-slurp(const char *path, long *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = malloc((size_t)n + 1);
-	p[fread(p, 1, (size_t)n, f)] = 0;
-	fclose(f);
-	if (len)
-		*len = n;
-	return p;
-}
-
 /* deterministic values in [-1, 1) */
 static float
 lcg(unsigned *s)
@@ -90,7 +53,7 @@ cnn_model(void)
 		W2[i] = 0.5f * lcg(&s);
 	for (int i = 0; i < 4; i++)
 		B2[i] = 0.2f * lcg(&s);
-	char *dir = tmpdir(), *path = malloc(strlen(dir) + 16);
+	char *dir = tg_tmpdir("fx"), *path = malloc(strlen(dir) + 16);
 	sprintf(path, "%s/cnn.onnx", dir);
 	MB *b = mb_new(13);
 	mb_input(b, "x", 1, 4, (int64_t[]){1, 1, 6, 6});
@@ -367,7 +330,7 @@ island_model(void)
 		b[i] = 0.1f * lcg(&s);
 	for (int i = 0; i < 48; i++)
 		w2[i] = lcg(&s);
-	char *dir = tmpdir(), *path = malloc(strlen(dir) + 16);
+	char *dir = tg_tmpdir("fx"), *path = malloc(strlen(dir) + 16);
 	sprintf(path, "%s/isl.onnx", dir);
 	MB *m = mb_new(13);
 	mb_input(m, "x", 1, 4, (int64_t[]){1, 4, 2, 2});
@@ -480,7 +443,7 @@ START_TEST(test_fixed_io_raw)
 			ck_assert_int_eq(yq[n], (int)ldexp(ref[n], 3));
 	}
 	/* the header gives the formats */
-	char *dir = tmpdir();
+	char *dir = tg_tmpdir("fx");
 	Program *p = prog_lower(g, &d);
 	ck_assert_ptr_nonnull(p);
 	prog_plan(p);
@@ -488,14 +451,14 @@ START_TEST(test_fixed_io_raw)
 	ck_assert_int_eq(codegen_write(p, &co, dir, &d), 0);
 	char hp[512];
 	snprintf(hp, sizeof hp, "%s/cnn.h", dir);
-	char *h = slurp(hp, NULL);
+	char *h = tg_slurp(hp, NULL);
 	ck_assert_ptr_nonnull(strstr(h, "#define CNN_INPUT_FRAC 6"));
 	ck_assert_ptr_nonnull(strstr(h, "#define CNN_INPUT_BITS 8"));
 	ck_assert_ptr_nonnull(strstr(h, "#define CNN_OUTPUT_FRAC 3"));
 	ck_assert_ptr_nonnull(strstr(h, "int8_t"));
 	free(h);
 	prog_free(p);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 	plan_free(pl);
 	graph_free(g);
@@ -601,7 +564,7 @@ START_TEST(test_fixed_plan_roundtrip)
 	L->wfrac[2] = 17;
 	add_t(pl, "t0", 16, 20);
 	add_t(pl, "t1", 2, -3);
-	char *dir = tmpdir(), path[512];
+	char *dir = tg_tmpdir("fx"), path[512];
 	snprintf(path, sizeof path, "%s/p.json", dir);
 	Diag d = diag_capture();
 	ck_assert_int_eq(plan_write(pl, path, &d), 0);
@@ -620,7 +583,7 @@ START_TEST(test_fixed_plan_roundtrip)
 	free(b);
 	plan_free(q);
 	plan_free(pl);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 }
 END_TEST
@@ -676,7 +639,7 @@ END_TEST
  * is known in closed form. */
 START_TEST(test_calib_percentile_known)
 {
-	char *dir = tmpdir(), path[512];
+	char *dir = tg_tmpdir("fx"), path[512];
 	snprintf(path, sizeof path, "%s/relu.onnx", dir);
 	MB *b = mb_new(13);
 	mb_input(b, "x", 1, 2, (int64_t[]){1, 1000});
@@ -707,7 +670,7 @@ START_TEST(test_calib_percentile_known)
 	calib_free(c);
 	free(x);
 	graph_free(g);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 }
 END_TEST
@@ -883,29 +846,29 @@ END_TEST
 static void
 e2e(const char *model, const char *images, const char *logits, const char *q)
 {
-	char *dir = tmpdir();
-	ck_assert_int_eq(sh("%s compile -q %s --quantize %s --data %s -o %s/a --name m", AXCC, model, q,
+	char *dir = tg_tmpdir("fx");
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize %s --data %s -o %s/a --name m", AXCC, model, q,
 		images, dir), 0);
-	ck_assert_int_eq(sh("%s compile -q %s --plan %s/a/m.plan.json -o %s/b --name m", AXCC, model,
+	ck_assert_int_eq(tg_sh("%s compile -q %s --plan %s/a/m.plan.json -o %s/b --name m", AXCC, model,
 		dir, dir), 0);
-	ck_assert_int_eq(sh("%s compile -q %s --quantize %s --data %s -o %s/c --name m", AXCC, model, q,
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize %s --data %s -o %s/c --name m", AXCC, model, q,
 		images, dir), 0);
 	const char *ext[] = {"c", "h", "plan.json"};
 	for (int i = 0; i < 3; i++) {
-		ck_assert_msg(sh("cmp -s %s/a/m.%s %s/b/m.%s", dir, ext[i], dir, ext[i]) == 0,
+		ck_assert_msg(tg_sh("cmp -s %s/a/m.%s %s/b/m.%s", dir, ext[i], dir, ext[i]) == 0,
 			"--plan rebuild of --quantize %s differs in m.%s", q, ext[i]);
-		ck_assert_msg(sh("cmp -s %s/a/m.%s %s/c/m.%s", dir, ext[i], dir, ext[i]) == 0,
+		ck_assert_msg(tg_sh("cmp -s %s/a/m.%s %s/c/m.%s", dir, ext[i], dir, ext[i]) == 0,
 			"two runs of --quantize %s differ in m.%s", q, ext[i]);
 	}
-	ck_assert_msg(sh("%s verify -q %s --plan %s/a/m.plan.json --input %s --reference %s "
+	ck_assert_msg(tg_sh("%s verify -q %s --plan %s/a/m.plan.json --input %s --reference %s "
 		"--atol 1e9 --rtol 1e9 > %s/v.txt 2>&1", AXCC, model, dir, images, logits, dir) == 0,
 		"verify --quantize %s failed", q);
 	char vp[512];
 	snprintf(vp, sizeof vp, "%s/v.txt", dir);
-	char *v = slurp(vp, NULL);
+	char *v = tg_slurp(vp, NULL);
 	ck_assert_msg(strstr(v, "bit-identical") != NULL, "%s", v);
 	free(v);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 }
 
@@ -930,13 +893,13 @@ static const char raw_main[] =
 static void
 e2e_raw(const char *model, const char *images, int nsample)
 {
-	char *dir = tmpdir(), p[512];
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8 --io raw --data %s -o %s/a --name m", AXCC,
+	char *dir = tg_tmpdir("fx"), p[512];
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8 --io raw --data %s -o %s/a --name m", AXCC,
 		model, images, dir), 0);
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8 --data %s -o %s/f --name m", AXCC,
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8 --data %s -o %s/f --name m", AXCC,
 		model, images, dir), 0);
 	snprintf(p, sizeof p, "%s/a/m.h", dir);
-	char *h = slurp(p, NULL), *in = strstr(h, "#define M_INPUT_FRAC "),
+	char *h = tg_slurp(p, NULL), *in = strstr(h, "#define M_INPUT_FRAC "),
 		*out = strstr(h, "#define M_OUTPUT_FRAC ");
 	ck_assert_ptr_nonnull(in);
 	ck_assert_ptr_nonnull(out);
@@ -956,9 +919,9 @@ e2e_raw(const char *model, const char *images, int nsample)
 	ck_assert_int_eq(npy_write(p, &t, &d), 0);
 	snprintf(p, sizeof p, "%s/x8.bin", dir);
 	ck_assert_int_eq(write_bytes(p, q, (size_t)(nsample * per)), 0);
-	ck_assert_int_eq(sh("%s run -q %s --plan %s/a/m.plan.json --input %s/x8.npy --output %s/y8.npy",
+	ck_assert_int_eq(tg_sh("%s run -q %s --plan %s/a/m.plan.json --input %s/x8.npy --output %s/y8.npy",
 		AXCC, model, dir, dir, dir), 0);
-	ck_assert_int_eq(sh("%s run -q %s --plan %s/f/m.plan.json --input %s --output %s/yf.npy",
+	ck_assert_int_eq(tg_sh("%s run -q %s --plan %s/f/m.plan.json --input %s --output %s/yf.npy",
 		AXCC, model, dir, images, dir), 0);
 	snprintf(p, sizeof p, "%s/y8.npy", dir);
 	ck_assert_int_eq(data_read(p, a, &yr, &d), 0);
@@ -973,17 +936,17 @@ e2e_raw(const char *model, const char *images, int nsample)
 			((const float *)yf.init)[i]);
 	snprintf(p, sizeof p, "%s/a/main.c", dir);
 	ck_assert_int_eq(write_bytes(p, raw_main, strlen(raw_main)), 0);
-	ck_assert_int_eq(sh("cd %s/a && ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -O1 m.c main.c "
+	ck_assert_int_eq(tg_sh("cd %s/a && ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -O1 m.c main.c "
 		"-lm -o prog && ./prog ../x8.bin ../yc.bin %d", dir, nsample), 0);
 	snprintf(p, sizeof p, "%s/yc.bin", dir);
-	long len = 0;
-	char *yc = slurp(p, &len);
+	size_t len = 0;
+	char *yc = tg_slurp(p, &len);
 	int64_t nyc = ny / yr.dim[0] * nsample;
-	ck_assert_int_eq(len, nyc);
+	ck_assert_int_eq((int64_t)len, nyc);
 	ck_assert_msg(memcmp(yc, yr.init, (size_t)nyc) == 0, "C codes differ from the interpreter's");
 	free(yc);
 	arena_free(a);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 }
 
@@ -1064,11 +1027,11 @@ gmp_model(char *dir)
 static void
 e2e_kernels(const char *model, const char *q, char *used)
 {
-	char *dir = tmpdir(), in[600], p[600];
+	char *dir = tg_tmpdir("fx"), in[600], p[600];
 	snprintf(in, sizeof in, "%s", model);
 	*strrchr(in, '/') = 0;
 	strcat(in, "/input_0.npy");
-	ck_assert_int_eq(sh("%s compile -q %s --quantize %s --data %s -o %s --name m", AXCC, model, q,
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize %s --data %s -o %s --name m", AXCC, model, q,
 		in, dir), 0);
 	/* as many outputs as the case has reference files (at least one) */
 	char outs[2048] = "", refs[2048] = "";
@@ -1080,16 +1043,16 @@ e2e_kernels(const char *model, const char *q, char *used)
 		snprintf(outs + strlen(outs), sizeof outs - strlen(outs), " --output %s/r%d.npy", dir, k);
 		snprintf(refs + strlen(refs), sizeof refs - strlen(refs), " --reference %s/r%d.npy", dir, k);
 	}
-	ck_assert_int_eq(sh("%s run -q %s --plan %s/m.plan.json --input %s%s", AXCC, model, dir, in,
+	ck_assert_int_eq(tg_sh("%s run -q %s --plan %s/m.plan.json --input %s%s", AXCC, model, dir, in,
 		outs), 0);
-	ck_assert_msg(sh("%s verify -q %s --plan %s/m.plan.json --input %s%s > %s/v.txt 2>&1", AXCC,
+	ck_assert_msg(tg_sh("%s verify -q %s --plan %s/m.plan.json --input %s%s > %s/v.txt 2>&1", AXCC,
 		model, dir, in, refs, dir) == 0, "verify of %s --quantize %s failed", model, q);
 	snprintf(p, sizeof p, "%s/v.txt", dir);
-	char *v = slurp(p, NULL);
+	char *v = tg_slurp(p, NULL);
 	ck_assert_msg(strstr(v, "bit-identical") != NULL, "%s: %s", model, v);
 	free(v);
 	snprintf(p, sizeof p, "%s/m.c", dir);
-	char *c = slurp(p, NULL);
+	char *c = tg_slurp(p, NULL);
 	for (int k = 0; k < NKERNEL; k++) {
 		char call[128];
 		snprintf(call, sizeof call, "= axrt_%s(&", ktab[k].name);
@@ -1097,7 +1060,7 @@ e2e_kernels(const char *model, const char *q, char *used)
 			used[k] = 1;
 	}
 	free(c);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 }
 
@@ -1119,10 +1082,10 @@ START_TEST(test_fixed_e2e_every_kernel)
 		snprintf(m, sizeof m, "%s/tests/models/%s/model.onnx", AXCC_SOURCE_DIR, cases[i][0]);
 		e2e_kernels(m, cases[i][1], used);
 	}
-	char *dir = tmpdir(), *gm = gmp_model(dir);
+	char *dir = tg_tmpdir("fx"), *gm = gmp_model(dir);
 	e2e_kernels(gm, "8", used);
 	e2e_kernels(gm, "16,16", used);
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(gm);
 	free(dir);
 	for (int k = 0; k < NKERNEL; k++)
@@ -1153,7 +1116,7 @@ random_plans(const char *cs, int nplan, int nverify, unsigned seed)
 	Calib *c = calib_run(g, t.init, insz, n, &o, &d);
 	ck_assert_msg(c != NULL, "%s", d.all);
 	static const int wb[] = {0, 2, 3, 4, 5, 8, 8, 8, 12, 16}, ab[] = {0, 3, 6, 8, 8, 8, 10, 16};
-	char *dir = tmpdir();
+	char *dir = tg_tmpdir("fx");
 	for (int k = 0; k < nplan; k++) {
 		Plan *pl = plan_new();
 		ck_assert_int_eq(fixed_plan_uniform(g, c, 8, 8, pl, &d), 0);
@@ -1186,14 +1149,14 @@ random_plans(const char *cs, int nplan, int nverify, unsigned seed)
 			char pp[600];
 			snprintf(pp, sizeof pp, "%s/p%d.json", dir, k);
 			ck_assert_int_eq(plan_write(pl, pp, &d), 0);
-			ck_assert_msg(sh("%s run -q %s --plan %s --input %s --output %s/r.npy && "
+			ck_assert_msg(tg_sh("%s run -q %s --plan %s --input %s --output %s/r.npy && "
 				"%s verify -q %s --plan %s --input %s --reference %s/r.npy > %s/v.txt 2>&1 && "
 				"grep -q bit-identical %s/v.txt", AXCC, m, pp, xp, dir, AXCC, m, pp, xp, dir, dir,
 				dir) == 0, "%s: verify of random plan %d (%s) failed", cs, k, pp);
 		}
 		plan_free(pl);
 	}
-	sh("rm -rf %s", dir);
+	tg_sh("rm -rf %s", dir);
 	free(dir);
 	calib_free(c);
 	arena_free(a);
@@ -1213,18 +1176,18 @@ END_TEST
 
 START_TEST(test_fixed_cli_usage)
 {
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8 -o /tmp/axcc_fx_none 2>/dev/null", AXCC, FMNIST), 2);
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 1 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8 -o /tmp/axcc_fx_none 2>/dev/null", AXCC, FMNIST), 2);
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 1 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
 		AXCC, FMNIST, IMAGES), 2);
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8,17 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8,17 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
 		AXCC, FMNIST, IMAGES), 2);
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8 --data %s --calib foo -o /tmp/axcc_fx_none "
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8 --data %s --calib foo -o /tmp/axcc_fx_none "
 		"2>/dev/null", AXCC, FMNIST, IMAGES), 2);
-	ck_assert_int_eq(sh("%s compile -q %s --io raw -o /tmp/axcc_fx_none 2>/dev/null", AXCC, FMNIST), 2);
+	ck_assert_int_eq(tg_sh("%s compile -q %s --io raw -o /tmp/axcc_fx_none 2>/dev/null", AXCC, FMNIST), 2);
 	/* data that does not fit the model: a user error naming the file */
-	ck_assert_int_eq(sh("%s compile -q %s --quantize 8 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
+	ck_assert_int_eq(tg_sh("%s compile -q %s --quantize 8 --data %s -o /tmp/axcc_fx_none 2>/dev/null",
 		AXCC, FMNIST, LOGITS), 1);
-	sh("rm -rf /tmp/axcc_fx_none");
+	tg_sh("rm -rf /tmp/axcc_fx_none");
 }
 END_TEST
 

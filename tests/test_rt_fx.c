@@ -634,18 +634,6 @@ run_graph(Graph *g, Diag *d, const void *const *in, void *const *out)
 	return rc;
 }
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	int st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 #define STRICT "-std=c99 -Wall -Wextra -Wpedantic -Werror"
 
 /* Emits g (formats set) as C, builds it with gcc (and clang-14, and
@@ -680,13 +668,13 @@ codegen_matches_interp(Graph *g, const char *name, const float *x, int64_t nx, c
 		"\tfor (int i = 0; i < %lld; i++) printf(\"%%a\\n\", (double)y[i]);\n\treturn 0;\n}\n",
 		(long long)ny, name, (long long)ny);
 	fclose(f);
-	ck_assert_int_eq(sh("cd %s && gcc " STRICT " -O3 -march=native %s.c main.c -o prog -lm", dir, name), 0);
-	if (sh("command -v clang-14 >/dev/null 2>&1") == 0)
-		ck_assert_int_eq(sh("cd %s && clang-14 " STRICT " -O2 -c %s.c -o c.o", dir, name), 0);
-	if (sh("command -v arm-none-eabi-gcc >/dev/null 2>&1") == 0)
-		ck_assert_int_eq(sh("cd %s && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard "
+	ck_assert_int_eq(tg_sh("cd %s && gcc " STRICT " -O3 -march=native %s.c main.c -o prog -lm", dir, name), 0);
+	if (tg_sh("command -v clang-14 >/dev/null 2>&1") == 0)
+		ck_assert_int_eq(tg_sh("cd %s && clang-14 " STRICT " -O2 -c %s.c -o c.o", dir, name), 0);
+	if (tg_sh("command -v arm-none-eabi-gcc >/dev/null 2>&1") == 0)
+		ck_assert_int_eq(tg_sh("cd %s && arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard "
 			"-mfpu=fpv4-sp-d16 " STRICT " -O2 -c %s.c -o arm.o", dir, name), 0);
-	ck_assert_int_eq(sh("cd %s && ./prog > y.txt", dir), 0);
+	ck_assert_int_eq(tg_sh("cd %s && ./prog > y.txt", dir), 0);
 	snprintf(path, sizeof path, "%s/y.txt", dir);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
@@ -698,7 +686,7 @@ codegen_matches_interp(Graph *g, const char *name, const float *x, int64_t nx, c
 	}
 	fclose(f);
 	if (!getenv("AXCC_KEEP"))
-		sh("rm -rf %s", dir);
+		tg_sh("rm -rf %s", dir);
 }
 
 static double

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "optimize.h"
+#include "quantize.h"
 #include "report.h"
 
 static const char help[] =
@@ -47,7 +48,6 @@ pick(const char *v, const char *const *names, int n)
 static int
 parse(OptArgs *a, const char **out, int argc, char **argv)
 {
-	static const char *const calibs[] = {"max", "percentile", "mse", "kl"};
 	memset(a, 0, sizeof *a);
 	data_args_init(&a->da, 0.5);
 	a->budget = -1;
@@ -65,6 +65,10 @@ parse(OptArgs *a, const char **out, int argc, char **argv)
 		if (r > 0)
 			continue;
 		if ((r = data_args_parse(&a->da, "optimize", argc, argv, &i)) == 2)
+			return 2;
+		if (r)
+			continue;
+		if ((r = calib_args_parse(&a->co, "optimize", argc, argv, &i)) < 0)
 			return 2;
 		if (r)
 			continue;
@@ -115,24 +119,6 @@ parse(OptArgs *a, const char **out, int argc, char **argv)
 			if (strcmp(v, "linear") && strcmp(v, "mean"))
 				return usage_error("optimize", "--compensation takes linear or mean, not '%s'", v);
 			a->prune_means = !strcmp(v, "mean");
-			i++;
-		} else if (!strcmp(argv[i], "--calib") && v) {
-			int m = pick(v, calibs, 4);
-			if (m < 0)
-				return usage_error("optimize", "--calib takes max, percentile, mse or kl, not '%s'", v);
-			a->co.method = (CalibMethod)m;
-			i++;
-		} else if (!strcmp(argv[i], "--percentile") && v) {
-			a->co.percentile = atof(v);
-			if (!(a->co.percentile > 0 && a->co.percentile <= 100))
-				return usage_error("optimize", "--percentile takes a number in (0, 100]");
-			i++;
-		} else if (!strcmp(argv[i], "--per-channel")) {
-			a->co.per_channel = 1;
-		} else if (!strcmp(argv[i], "--rounding") && v) {
-			if (strcmp(v, "nearest") && strcmp(v, "trunc"))
-				return usage_error("optimize", "--rounding takes nearest or trunc, not '%s'", v);
-			a->co.rounding = !strcmp(v, "trunc");
 			i++;
 		} else if (!strcmp(argv[i], "--min-bits") && v) {
 			a->min_bits = atoi(v);

@@ -33,28 +33,42 @@ num(const char *verb, const char *opt, const char *v, double lo, double hi, doub
 }
 
 int
+prep_args_parse(SensPrep *p, const char *verb, int argc, char **argv, int *i)
+{
+	const char *v;
+	if ((v = opt_value("--scale", argc, argv, i)))
+		return num(verb, "--scale", v, -1e30, 1e30, &p->scale) ? 2 : 1;
+	if ((v = opt_value("--mean", argc, argv, i))) {
+		if ((p->nmean = sens_parse_list(v, p->mean, SENS_MAXCH)) < 1)
+			return usage_error(verb, "--mean: '%s' is not a list of numbers", v), 2;
+		return 1;
+	}
+	if ((v = opt_value("--std", argc, argv, i))) {
+		if ((p->nstd = sens_parse_list(v, p->std, SENS_MAXCH)) < 1)
+			return usage_error(verb, "--std: '%s' is not a list of numbers", v), 2;
+		return 1;
+	}
+	return 0;
+}
+
+int
 data_args_parse(DataArgs *a, const char *verb, int argc, char **argv, int *i)
 {
 	const char *v;
 	double x;
+	int r = prep_args_parse(&a->prep, verb, argc, argv, i);
+	if (r)
+		return r;
 	if ((v = opt_value("--data", argc, argv, i)))
 		a->data = v;
 	else if ((v = opt_value("--labels", argc, argv, i)))
 		a->labels = v;
 	else if ((v = opt_value("--split", argc, argv, i)))
 		return num(verb, "--split", v, 1e-9, 1, &a->split) ? 2 : 1;
-	else if ((v = opt_value("--scale", argc, argv, i)))
-		return num(verb, "--scale", v, -1e30, 1e30, &a->prep.scale) ? 2 : 1;
 	else if ((v = opt_value("--seed", argc, argv, i))) {
 		if (num(verb, "--seed", v, 0, 9007199254740992.0, &x))
 			return 2;
 		a->seed = (uint64_t)x;
-	} else if ((v = opt_value("--mean", argc, argv, i))) {
-		if ((a->prep.nmean = sens_parse_list(v, a->prep.mean, SENS_MAXCH)) < 1)
-			return usage_error(verb, "--mean: '%s' is not a list of numbers", v), 2;
-	} else if ((v = opt_value("--std", argc, argv, i))) {
-		if ((a->prep.nstd = sens_parse_list(v, a->prep.std, SENS_MAXCH)) < 1)
-			return usage_error(verb, "--std: '%s' is not a list of numbers", v), 2;
 	} else
 		return 0;
 	return 1;

@@ -21,6 +21,8 @@ void data_args_init(DataArgs *a, double split);
 /* One of --data --labels --split --seed --scale --mean --std at argv[*i]:
  * 1 consumed, 0 not ours, 2 usage error (printed). */
 int data_args_parse(DataArgs *a, const char *verb, int argc, char **argv, int *i);
+/* Only --scale --mean --std (what compile --quantize takes). */
+int prep_args_parse(SensPrep *p, const char *verb, int argc, char **argv, int *i);
 /* The help lines of those options. */
 extern const char data_args_help[];
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "axrt_fixed.h"
+#include "dataset.h"
 #include "quantize.h"
 
 void
@@ -16,19 +17,6 @@ quantize_init(QuantArgs *q)
 	q->co.method = CALIB_PERCENTILE;
 	q->co.percentile = 99.99;
 	q->prep.scale = 1;
-}
-
-static const char *
-val(const char *opt, int argc, char **argv, int *i)
-{
-	size_t n = strlen(opt);
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != 0 || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
 }
 
 /* "W" or "W,A", widths 2..16. */
@@ -47,53 +35,59 @@ parse_bits(const char *v, int *w, int *a)
 }
 
 int
-quantize_opt(QuantArgs *q, int argc, char **argv, int *i)
+calib_args_parse(CalibOpts *co, const char *verb, int argc, char **argv, int *i)
 {
+	static const char *const name[] = {"max", "percentile", "mse", "kl"};
 	const char *v;
 	double x;
-	if ((v = val("--quantize", argc, argv, i))) {
-		if (parse_bits(v, &q->wbits, &q->abits) < 0)
-			return usage_error("compile", "--quantize takes W or W,A with widths 2 to 16, "
-				"not '%s'", v) ? -1 : -1;
-	} else if ((v = val("--data", argc, argv, i))) {
-		q->data = v;
-	} else if ((v = val("--calib-samples", argc, argv, i))) {
-		if (sens_parse_num(v, &x) < 0 || x < 1 || x > 1e9 || x != (int)x)
-			return usage_error("compile", "--calib-samples: '%s' is not a count", v) ? -1 : -1;
-		q->maxn = (int)x;
-	} else if ((v = val("--calib", argc, argv, i))) {
-		static const char *const name[] = {"max", "percentile", "mse", "kl"};
+	if ((v = opt_value("--calib", argc, argv, i))) {
 		int k = 0;
 		while (k < 4 && strcmp(v, name[k]))
 			k++;
 		if (k == 4)
-			return usage_error("compile", "--calib takes max, percentile, mse or kl, not '%s'",
-				v) ? -1 : -1;
-		q->co.method = (CalibMethod)k;
-	} else if ((v = val("--percentile", argc, argv, i))) {
+			return usage_error(verb, "--calib takes max, percentile, mse or kl, not '%s'", v) ? -1 : -1;
+		co->method = (CalibMethod)k;
+	} else if ((v = opt_value("--percentile", argc, argv, i))) {
 		if (sens_parse_num(v, &x) < 0 || !(x > 0) || x > 100)
-			return usage_error("compile", "--percentile: '%s' is not in (0, 100]", v) ? -1 : -1;
-		q->co.percentile = x;
+			return usage_error(verb, "--percentile: '%s' is not in (0, 100]", v) ? -1 : -1;
+		co->percentile = x;
 	} else if (!strcmp(argv[*i], "--per-channel")) {
-		q->co.per_channel = 1;
-	} else if ((v = val("--rounding", argc, argv, i))) {
+		co->per_channel = 1;
+	} else if ((v = opt_value("--rounding", argc, argv, i))) {
 		if (strcmp(v, "nearest") && strcmp(v, "trunc"))
-			return usage_error("compile", "--rounding takes nearest or trunc, not '%s'", v) ? -1 : -1;
-		q->co.rounding = !strcmp(v, "trunc") ? AXRT_FIXED_TRUNC : AXRT_FIXED_NEAREST;
-	} else if ((v = val("--io", argc, argv, i))) {
+			return usage_error(verb, "--rounding takes nearest or trunc, not '%s'", v) ? -1 : -1;
+		co->rounding = !strcmp(v, "trunc") ? AXRT_FIXED_TRUNC : AXRT_FIXED_NEAREST;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+int
+quantize_opt(QuantArgs *q, int argc, char **argv, int *i)
+{
+	const char *v;
+	double x;
+	int r;
+	if ((r = calib_args_parse(&q->co, "compile", argc, argv, i)) != 0)
+		return r;
+	if ((r = prep_args_parse(&q->prep, "compile", argc, argv, i)) != 0)
+		return r == 2 ? -1 : r;
+	if ((v = opt_value("--quantize", argc, argv, i))) {
+		if (parse_bits(v, &q->wbits, &q->abits) < 0)
+			return usage_error("compile", "--quantize takes W or W,A with widths 2 to 16, "
+				"not '%s'", v) ? -1 : -1;
+	} else if ((v = opt_value("--data", argc, argv, i))) {
+		q->data = v;
+	} else if ((v = opt_value("--calib-samples", argc, argv, i))) {
+		if (sens_parse_num(v, &x) < 0 || x < 1 || x > 1e9 || x != (int)x)
+			return usage_error("compile", "--calib-samples: '%s' is not a count", v) ? -1 : -1;
+		q->maxn = (int)x;
+	} else if ((v = opt_value("--io", argc, argv, i))) {
 		if (strcmp(v, "raw") && strcmp(v, "float"))
 			return usage_error("compile", "--io takes raw or float, not '%s'", v) ? -1 : -1;
 		q->io_raw = !strcmp(v, "raw");
 		q->io_set = 1;
-	} else if ((v = val("--scale", argc, argv, i))) {
-		if (sens_parse_num(v, &q->prep.scale) < 0)
-			return usage_error("compile", "--scale: '%s' is not a number", v) ? -1 : -1;
-	} else if ((v = val("--mean", argc, argv, i))) {
-		if ((q->prep.nmean = sens_parse_list(v, q->prep.mean, SENS_MAXCH)) < 1)
-			return usage_error("compile", "--mean: '%s' is not a list of numbers", v) ? -1 : -1;
-	} else if ((v = val("--std", argc, argv, i))) {
-		if ((q->prep.nstd = sens_parse_list(v, q->prep.std, SENS_MAXCH)) < 1)
-			return usage_error("compile", "--std: '%s' is not a list of numbers", v) ? -1 : -1;
 	} else {
 		return 0;
 	}

@@ -30,6 +30,10 @@ typedef struct QuantArgs {
 	"  --scale V, --mean M[,M...], --std S[,S...]  preprocessing of --data\n"
 
 void quantize_init(QuantArgs *q);
+/* One of --calib --percentile --per-channel --rounding at argv[*i] (shared
+ * by compile --quantize and optimize): 1 consumed, 0 not ours, -1 usage
+ * error (printed). */
+int calib_args_parse(CalibOpts *co, const char *verb, int argc, char **argv, int *i);
 /* Parses one of the options above at argv[*i]: 1 consumed, 0 not ours,
  * -1 usage error (printed). */
 int quantize_opt(QuantArgs *q, int argc, char **argv, int *i);
