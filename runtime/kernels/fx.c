@@ -623,7 +623,8 @@ fx_wtile(const void *w, int32_t wbits, int32_t kp, int64_t first, int32_t nrow, 
 	const int8_t **r)
 {
 	for (int32_t i = 0; i < AXRT_FX_MR; i++)
-		r[i] = i < nrow ? fx_wrow(w, wbits, kp, first + i, buf + (size_t)i * kp) : r[nrow - 1];
+		r[i] = i < nrow ? fx_wrow(w, wbits, kp, first + i,
+			buf ? buf + (size_t)i * kp : NULL) : r[nrow - 1];   /* 8-bit rows need no buf */
 }
 
 AXRT_PRIVATE void *
