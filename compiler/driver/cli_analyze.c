@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "dataset.h"
 #include "driver.h"
 #include "report.h"
 
@@ -37,25 +38,11 @@ static const char help[] =
 
 typedef struct Args {
 	Options o;
-	const char *data, *labels, *out;
-	double split, eps;
-	SensPrep prep;
+	DataArgs da;           /* --data --labels --split --seed --scale --mean --std */
+	const char *out;
+	double eps;
 	SensOpts so;
 } Args;
-
-/* the value of --opt VALUE / --opt=VALUE at argv[*i], or NULL */
-static const char *
-val(const char *opt, int argc, char **argv, int *i)
-{
-	size_t n = strlen(opt);
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != 0 || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
 
 static int
 num_opt(const char *opt, const char *v, double lo, double hi, double *out)
@@ -71,44 +58,29 @@ parse_one(Args *a, int argc, char **argv, int *i)
 {
 	const char *v;
 	double x;
-	if ((v = val("--data", argc, argv, i)))
-		a->data = v;
-	else if ((v = val("--labels", argc, argv, i)))
-		a->labels = v;
-	else if ((v = val("-o", argc, argv, i)) || (v = val("--output", argc, argv, i)))
+	int r = data_args_parse(&a->da, "analyze", argc, argv, i);
+	if (r)
+		return r;
+	if ((v = opt_value("-o", argc, argv, i)) || (v = opt_value("--output", argc, argv, i)))
 		a->out = v;
-	else if ((v = val("--split", argc, argv, i)))
-		return num_opt("--split", v, 1e-9, 1, &a->split) ? 2 : 1;
-	else if ((v = val("--eps", argc, argv, i)))
+	else if ((v = opt_value("--eps", argc, argv, i)))
 		return num_opt("--eps", v, 0, 100, &a->eps) ? 2 : 1;
-	else if ((v = val("--scale", argc, argv, i)))
-		return num_opt("--scale", v, -1e30, 1e30, &a->prep.scale) ? 2 : 1;
-	else if ((v = val("--seed", argc, argv, i))) {
-		if (num_opt("--seed", v, 0, 9007199254740992.0, &x))
-			return 2;
-		a->so.seed = (uint64_t)x;
-	} else if ((v = val("--repeats", argc, argv, i))) {
+	else if ((v = opt_value("--repeats", argc, argv, i))) {
 		if (num_opt("--repeats", v, 1, SENS_MAXREP, &x))
 			return 2;
 		a->so.repeats = (int)x;
-	} else if ((v = val("--threads", argc, argv, i))) {
+	} else if ((v = opt_value("--threads", argc, argv, i))) {
 		if (num_opt("--threads", v, 0, 64, &x))
 			return 2;
 		a->so.nthreads = (int)x;
-	} else if ((v = val("--mean", argc, argv, i))) {
-		if ((a->prep.nmean = sens_parse_list(v, a->prep.mean, SENS_MAXCH)) < 1)
-			return usage_error("analyze", "--mean: '%s' is not a list of numbers", v), 2;
-	} else if ((v = val("--std", argc, argv, i))) {
-		if ((a->prep.nstd = sens_parse_list(v, a->prep.std, SENS_MAXCH)) < 1)
-			return usage_error("analyze", "--std: '%s' is not a list of numbers", v), 2;
-	} else if ((v = val("--layers", argc, argv, i))) {
+	} else if ((v = opt_value("--layers", argc, argv, i))) {
 		if (strcmp(v, "all") && strcmp(v, "compute"))
 			return usage_error("analyze", "--layers takes all or compute, not '%s'", v), 2;
 		a->so.all_layers = !strcmp(v, "all");
-	} else if ((v = val("--kinds", argc, argv, i))) {
+	} else if ((v = opt_value("--kinds", argc, argv, i))) {
 		if (sens_parse_kinds(v, &a->so.kinds) < 0)
 			return usage_error("analyze", "--kinds: '%s' is not a list of error kinds", v), 2;
-	} else if ((v = val("--filters", argc, argv, i))) {
+	} else if ((v = opt_value("--filters", argc, argv, i))) {
 		if (strcmp(v, "all") && strcmp(v, "scores") && strcmp(v, "none"))
 			return usage_error("analyze", "--filters takes all, scores or none, not '%s'", v), 2;
 		a->so.filters = !strcmp(v, "all") ? 2 : !strcmp(v, "scores");
@@ -121,9 +93,8 @@ static int
 parse(Args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof *a);
-	a->split = 0.5;
 	a->eps = 0.5;
-	a->prep.scale = 1;
+	data_args_init(&a->da, 0.5);
 	a->so.repeats = 3;
 	a->so.filters = 2;
 	for (int i = 1; i < argc; i++) {
@@ -149,11 +120,12 @@ parse(Args *a, int argc, char **argv)
 	}
 	if (!a->o.model)
 		return usage_error("analyze", "no model given");
-	if (!a->data)
+	if (!a->da.data)
 		return usage_error("analyze", "no --data given");
 	if (!a->out)
 		return usage_error("analyze", "no output given (-o SENS.json)");
 	a->so.eps = a->eps / 100;
+	a->so.seed = a->da.seed;   /* the split's seed seeds the errors too */
 	a->so.progress = !a->o.quiet && isatty(2);
 	return 0;
 }
@@ -187,16 +159,17 @@ analyze(Args *a, Program *p, Graph *g, Diag *d)
 	SensData sd;
 	Diag dd = diag_make(NULL);
 	dd.quiet_notes = a->o.quiet;
-	if (sens_data_load(&sd, g, a->data, a->labels, &a->prep, &dd) < 0)
+	if (sens_data_load(&sd, g, a->da.data, a->da.labels, &a->da.prep, &dd) < 0)
 		return 1;
 	int *idx = xmalloc(((size_t)sd.n + 1) * sizeof *idx);
-	int na = sens_split(sd.n, a->split, a->so.seed, idx);
+	int na = sens_split(sd.n, a->da.split, a->da.seed, idx);
 	float *x;
 	int32_t *y;
 	gather(&sd, idx, na, &x, &y);
 	Sens s = {.o = a->so};
 	int rc = sens_run(&s, p, x, sd.insz, na, y, d) < 0;
-	SensInfo info = {a->o.model, a->data, a->labels, sd.n, na, sd.n - na, idx, a->split, a->prep};
+	SensInfo info = {a->o.model, a->da.data, a->da.labels, sd.n, na, sd.n - na, idx, a->da.split,
+		a->da.prep};
 	if (!rc)
 		rc = sens_report(&s, &info, a->out, &dd) < 0;
 	if (!rc)
