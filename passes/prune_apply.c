@@ -582,6 +582,25 @@ edit_conv(Ap *p, Node *n)
 }
 
 /* Gemm: Y = alpha A B' + beta C. B' column j is output j; C broadcasts. */
+/* The bias change of a matrix reader (Gemm, MatMul) for its removed input
+ * rows: comp[j] = scale * sum over removed c of mean_c * W[c][j] (W k x nn,
+ * or nn x k when tb). Returns whether any removed row has a mean. */
+static int
+matrix_comp(Ap *p, Tensor *x, const float *wv, int64_t k, int64_t nn, int tb, double scale,
+	const unsigned char *ki, double *comp)
+{
+	int any = 0;
+	for (int64_t c = 0; c < k; c++) {
+		double mu;
+		if (ki[c] || isnan(mu = reader_mean(p, x, c)) || mu == 0)
+			continue;
+		any = 1;
+		for (int64_t j = 0; j < nn; j++)
+			comp[j] += scale * mu * wv[tb ? j * k + c : c * nn + j];
+	}
+	return any;
+}
+
 static void
 edit_gemm(Ap *p, Node *n)
 {
@@ -592,16 +611,7 @@ edit_gemm(Ap *p, Node *n)
 	int64_t nn = w->dim[tb ? 0 : 1], k = w->dim[tb ? 1 : 0];
 	unsigned char *ko = keepmask(p, y, nn), *ki = keepmask(p, x, k);
 	double *comp = arena_alloc(p->a, nn * sizeof *comp);
-	int any = 0;
-	const float *wv = w->init;
-	for (int64_t c = 0; c < k; c++) {
-		double mu;
-		if (ki[c] || isnan(mu = reader_mean(p, x, c)) || mu == 0)
-			continue;
-		any = 1;
-		for (int64_t j = 0; j < nn; j++)
-			comp[j] += alpha * mu * wv[tb ? j * k + c : c * nn + j];
-	}
+	int any = matrix_comp(p, x, w->init, k, nn, tb, alpha, ki, comp);
 	w = fold_linear(p, x, w, nn, tb ? k : 1, tb ? 1 : nn, 1);
 	n->in[1] = drop_axis(g, drop_axis(g, w, tb ? 0 : 1, ko), tb ? 1 : 0, ki);
 	if (any && beta == 0) {
@@ -640,16 +650,7 @@ edit_matmul(Ap *p, Node *n)
 	int64_t k = w->dim[0], nn = w->dim[1];
 	unsigned char *ko = keepmask(p, y, nn), *ki = keepmask(p, x, k);
 	double *comp = arena_alloc(p->a, nn * sizeof *comp);
-	int any = 0;
-	const float *wv = w->init;
-	for (int64_t c = 0; c < k; c++) {
-		double mu;
-		if (ki[c] || isnan(mu = reader_mean(p, x, c)) || mu == 0)
-			continue;
-		any = 1;
-		for (int64_t j = 0; j < nn; j++)
-			comp[j] += mu * wv[c * nn + j];
-	}
+	int any = matrix_comp(p, x, w->init, k, nn, 0, 1.0, ki, comp);
 	w = fold_linear(p, x, w, nn, 1, nn, 1);
 	n->in[1] = drop_axis(g, drop_axis(g, w, 1, ko), 0, ki);
 	if (!any)
