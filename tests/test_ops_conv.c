@@ -574,7 +574,8 @@ lower1(Graph *g)
 }
 
 /* Constant weights: conv_f32_gemm with the weights packed in panels of
- * AXRT_GEMM_MR rows and a scratch of (kc + 1) * nc floats; a depthwise
+ * AXRT_GEMM_MR rows and a scratch of (kc + 1) * AXRT_GEMM_NR floats (at
+ * most AXRT_GEMM_MC rows, and kc or C not small); a depthwise
  * conv: conv_f32_dw with one padded plane (+ the wide loop's plane);
  * weights that are a graph input: the reference conv_f32. */
 START_TEST(test_conv_lower_picks_kernels)
@@ -593,7 +594,7 @@ START_TEST(test_conv_lower_picks_kernels)
 	ck_assert_int_eq(st->k, K_conv_f32_gemm);
 	ck_assert_int_eq(q->kc, 27);                       /* K = 3 * 3 * 3 in one block */
 	ck_assert_int_eq(q->nc, 128);                      /* 120 positions, whole strips */
-	ck_assert_uint_eq(p->buf[st->scratch].size,   /* 64 rows: one strip's room */
+	ck_assert_uint_eq(p->buf[st->scratch].size,   /* 64 rows, a small C: one strip's room */
 		((size_t)(27 + 1) * AXRT_GEMM_NR + 16) * sizeof(float));
 	ck_assert_uint_eq(p->buf[st->in[1]].size,          /* 64 rows padded to whole panels */
 		(size_t)(64 + AXRT_GEMM_MR - 1) / AXRT_GEMM_MR * AXRT_GEMM_MR * 27 * sizeof(float));

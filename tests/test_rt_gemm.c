@@ -377,9 +377,11 @@ pack_panels(const float *w, int ng, int rows, int cols, int kc)
 /* The scratch axrt_gemm.h documents, in floats, for a GEMM of `rows`
  * rows of A (ORDER GEMM_SCRATCH). */
 static size_t
-scratch_floats(int rows, int kc, int nc)
+scratch_floats(int rows, int npos, int kc, int nc)
 {
-	return (size_t)(kc + 1) * (rows > AXRT_GEMM_MC ? nc : AXRT_GEMM_NR) + 16;
+	int few = kc <= AXRT_GEMM_KSMALL && (long)rows * npos >= AXRT_GEMM_CBIG;
+
+	return (size_t)(kc + 1) * (rows > AXRT_GEMM_MC || few ? nc : AXRT_GEMM_NR) + 16;
 }
 
 /* The n x k matrix wt packed for one row of A (axrt_gemm.h): strips of
@@ -467,7 +469,7 @@ conv_gemm_case(const axrt_convgemm_params *q)
 	axrt_conv_params p;
 	int cg = q->c / q->group, mg = q->m / q->group, kk = cg * cvol(q->k);
 	size_t nx = (size_t)q->n * q->c * cvol(q->in), ny = (size_t)q->n * q->m * cvol(q->out);
-	size_t nw = (size_t)q->m * kk, nscr = scratch_floats(mg, q->kc, q->nc);
+	size_t nw = (size_t)q->m * kk, nscr = scratch_floats(mg, cvol(q->out), q->kc, q->nc);
 	float *x = frandv(nx), *w = frandv(nw), *b = irand(0, 1) ? frandv((size_t)q->m) : NULL;
 	float *wp = pack_panels(w, q->group, mg, kk, q->kc), *y = guarded(ny), *ref = malloc(ny * sizeof *ref);
 	float *scr = guarded(nscr + 1);   /* used from scr + 1: 4 bytes past an alignment */
@@ -521,13 +523,16 @@ END_TEST
 
 /* The shapes of the benchmark networks' layers, scaled down: 3x3 pad 1,
  * 7x7 stride 2, 1x1 stride 2, 1x1 over 7x7 (a 49-column GEMM), each with
- * the blocking the compiler picks (kc <= 256, nc 256). */
+ * the blocking the compiler picks (kc <= 256, nc 256); the last two have
+ * K = 27 and a C of at least AXRT_GEMM_CBIG floats (all strips of a block
+ * packed first). */
 START_TEST(test_conv_gemm_network_shapes)
 {
 	static const int geo[][7] = {   /* c m h k s pad act */
 		{16, 24, 28, 3, 1, 1, AXRT_ACT_RELU}, {3, 16, 33, 7, 2, 3, AXRT_ACT_RELU},
 		{32, 64, 14, 1, 2, 0, AXRT_ACT_NONE}, {40, 60, 7, 1, 1, 0, AXRT_ACT_CLIP},
 		{64, 48, 13, 3, 1, 1, AXRT_ACT_RELU}, {300, 20, 5, 3, 1, 1, AXRT_ACT_NONE},
+		{3, 64, 113, 3, 2, 0, AXRT_ACT_RELU}, {3, 22, 60, 3, 1, 1, AXRT_ACT_CLIP},
 	};
 	for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
 		const int *g = geo[i];
@@ -583,7 +588,7 @@ gemm_packed_case(int m, int n, int k, int ta, int bias, int act, int kc, int nc)
 {
 	float *a = frandv((size_t)m * k), *w = frandv((size_t)k * n), *c = frandv((size_t)n);
 	float *wt = malloc((size_t)k * n * sizeof *wt + 1), *ref = malloc((size_t)m * n * sizeof *ref);
-	float *y = guarded((size_t)m * n), *scr = guarded(scratch_floats(n, kc, nc)), *wp;
+	float *y = guarded((size_t)m * n), *scr = guarded(scratch_floats(n, m, kc, nc)), *wp;
 	axrt_gemm_params rp = {m, n, k, ta, 0, 1.0f, 1.0f, 0, 1, act, 0.1f, 0.6f};
 	axrt_gemmpk_params q = {m, n, k, ta, kc, nc, act, 0.1f, 0.6f};
 	const void *in[3] = {a, NULL, bias ? c : NULL}, *rin[3] = {a, w, bias ? c : NULL};
@@ -602,7 +607,7 @@ gemm_packed_case(int m, int n, int k, int ta, int bias, int act, int kc, int nc)
 	ck_assert_msg(axrt_gemm_f32_packed(&q, in, out, m > 1 ? scr : NULL) == AXRT_OK, "%s", what);
 	check_near(y, ref, (size_t)m * n, 1e-6f * (k + 4), what);   /* bias first vs last */
 	check_guard(y, (size_t)m * n, "output");
-	check_guard(scr, scratch_floats(n, kc, nc), "scratch");
+	check_guard(scr, scratch_floats(n, m, kc, nc), "scratch");
 	free(a), free(w), free(c), free(wt), free(ref), free(y), free(scr), free(wp);
 }
 
@@ -616,6 +621,7 @@ START_TEST(test_gemm_packed_random)
 	}
 	gemm_packed_case(130, 140, 300, 0, 1, AXRT_ACT_RELU, 150, 64);   /* several blocks of each */
 	gemm_packed_case(1, 150, 70, 0, 1, AXRT_ACT_CLIP, 70, 16);        /* three strips, the last short */
+	gemm_packed_case(600, 121, 40, 1, 1, AXRT_ACT_RELU, 40, 64);      /* kc small, C big */
 }
 END_TEST
 

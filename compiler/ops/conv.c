@@ -405,7 +405,7 @@ conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
 	in[2] = n->nin > 2 ? lower_buf(l, n->in[2]) : -1;
 	out[0] = lower_buf(l, n->out[0]);
 	Step *st = lower_step(l, n, K_conv_f32_gemm, &q, 3, in, 1, out,
-		gemm_scratch_bytes(mg, q.kc, q.nc));
+		gemm_scratch_bytes(mg, (int64_t)p->out[0] * p->out[1] * p->out[2], q.kc, q.nc));
 	if (conv_gemm_overlaps(p, q.kc)) {
 		st->overlap = 0;
 		st->lead = 0;

@@ -15,9 +15,10 @@ gemm_packed_size(int64_t rows, int64_t cols)
 }
 
 size_t
-gemm_scratch_bytes(int64_t rows, int32_t kc, int32_t nc)
+gemm_scratch_bytes(int64_t rows, int64_t npos, int32_t kc, int32_t nc)
 {
-	int64_t cols = rows > AXRT_GEMM_MC ? nc : AXRT_GEMM_NR;
+	int few = kc <= AXRT_GEMM_KSMALL && rows * npos >= AXRT_GEMM_CBIG;
+	int64_t cols = rows > AXRT_GEMM_MC || few ? nc : AXRT_GEMM_NR;
 	return (size_t)(((int64_t)kc + 1) * cols + 16) * sizeof(float);
 }
 
@@ -158,7 +159,7 @@ gemm_lower_packed(Node *n, Lower *l, const Tensor *a, const Tensor *w, int w_nk,
 	in[2] = bias;
 	out[0] = lower_buf(l, n->out[0]);
 	lower_step(l, n, K_gemm_f32_packed, &q, 3, in, 1, out,
-		m > 1 ? gemm_scratch_bytes(q.n, q.kc, q.nc) : 0);
+		m > 1 ? gemm_scratch_bytes(q.n, q.m, q.kc, q.nc) : 0);
 }
 
 /* Gemm with constant B, alpha 1 and C absent or a constant that is one

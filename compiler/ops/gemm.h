@@ -14,8 +14,9 @@
 int gemm_pack_a(Lower *l, const char *name, const float *w, int64_t ngroup, int64_t rows,
 	int64_t cols, int64_t kc);
 /* The scratch of conv_f32_gemm and gemm_f32_packed in bytes for a GEMM
- * of `rows` rows of A (axrt_gemm.h, ORDER GEMM_SCRATCH). */
-size_t gemm_scratch_bytes(int64_t rows, int32_t kc, int32_t nc);
+ * of `rows` rows of A and npos columns of C (axrt_gemm.h, ORDER
+ * GEMM_SCRATCH). */
+size_t gemm_scratch_bytes(int64_t rows, int64_t npos, int32_t kc, int32_t nc);
 /* Packed floats of one such matrix. */
 int64_t gemm_packed_size(int64_t rows, int64_t cols);
 

@@ -83,6 +83,26 @@ enum {
 #define AXRT_HOOK_WRITE(step, ptr, nbytes) ((void)0)
 #endif
 
+#include <math.h>
+
+/* AXRT_FMAF(a, b, c): a * b + c, rounded once (fmaf) where the target
+ * has a fast fused multiply-add (x86 FMA, Cortex-M4F VFMA), else a
+ * multiply and an add (ISO C compilers do not fuse them unasked: gcc
+ * -std=c99 defaults to -ffp-contract=off). The float kernels' inner
+ * loops use it, so a build for such a target computes the same sums in
+ * the same order with one rounding less per term, in one instruction
+ * instead of two; AXRT_FMA is then set. Such a build differs
+ * from the interpreter (built for the baseline x86-64, no FMA) in the
+ * last bits of float results; -DAXRT_NO_FMA keeps the separate multiply
+ * and add, and with them the interpreter's bits (DESIGN §1; with clang
+ * also -ffp-contract=off, as clang fuses a * b + c unasked). */
+#if !defined(AXRT_NO_FMA) && (defined(__FP_FAST_FMAF) || defined(__FMA__))
+#define AXRT_FMA 1
+#define AXRT_FMAF(a, b, c) fmaf(a, b, c)
+#else
+#define AXRT_FMAF(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* axrt_act_f32: the fused activations AXRT_ACT_* as one scalar function,
  * shared by the eltwise kernels and the conv/gemm epilogues so that fused
  * and unfused graphs compute the same bits. alpha/beta: LeakyRelu alpha;
@@ -90,7 +110,6 @@ enum {
  * HardSigmoid alpha, beta. HardSwish is x * HardSigmoid(x) with alpha 1/6,
  * beta 1/2. NaN passes through Clip and LeakyRelu; Relu maps it to 0.
  * (Written by the eltwise family; the one shared piece of its math.) */
-#include <math.h>
 static inline AXRT_UNUSED float
 axrt_act_f32(int act, float x, float alpha, float beta)
 {

@@ -58,11 +58,17 @@
 #define AXRT_GEMM_NR 16
 /* Rows of A per row block; a GEMM with more rows keeps the packed strips
  * of a column block for the later row blocks, one with fewer packs each
- * strip into the same room. Hence the scratch (ORDER GEMM_SCRATCH:
- * compiler/ops/gemm.c, gemm_scratch_floats): (kc+1)*nc + 16 floats when
- * the rows (per group) exceed AXRT_GEMM_MC, else (kc+1)*AXRT_GEMM_NR + 16
- * (16 floats to start the strips at a 64-byte boundary). */
+ * strip into the same room, unless kc <= AXRT_GEMM_KSMALL and C has at
+ * least AXRT_GEMM_CBIG elements (then all the strips of a block are
+ * packed first). Hence the scratch (ORDER GEMM_SCRATCH:
+ * compiler/ops/gemm.c, gemm_scratch_bytes): (kc+1)*nc + 16 floats when
+ * the rows (per group) exceed AXRT_GEMM_MC or in that case, else
+ * (kc+1)*AXRT_GEMM_NR + 16 (16 floats to start the strips at a 64-byte
+ * boundary). kc is the parameter as given; C is rows (per group) x
+ * output positions for convgemm, n x m for gemmpk. */
 #define AXRT_GEMM_MC 120
+#define AXRT_GEMM_KSMALL 64
+#define AXRT_GEMM_CBIG 65536
 /* Outputs per strip of a matrix times a vector (gemm_f32_packed, m == 1). */
 #define AXRT_GEMV_NR 64
 

@@ -4,7 +4,7 @@
  * Conv works on one output row of CONV_MB output channels at a time: the
  * innermost loop runs along the row (contiguous at stride 1) and each
  * input load feeds CONV_MB accumulators. Sums accumulate in float from the
- * bias, in input-channel then kernel order. The fast path of the other
+ * bias, in input-channel then kernel order, each term through AXRT_FMAF. The fast path of the other
  * convolutions is the blocked GEMM of the gemm family (conv_f32_gemm). */
 #include "axrt.h"
 #include <math.h>
@@ -55,10 +55,10 @@ conv_axpy(float *restrict y, const float *restrict x, int32_t s, float a, int32_
 {
 	if (s == 1)
 		for (int32_t i = 0; i < len; i++)
-			y[i] += a * x[i];
+			y[i] = AXRT_FMAF(a, x[i], y[i]);
 	else
 		for (int32_t i = 0; i < len; i++)
-			y[i] += a * x[(ptrdiff_t)i * s];
+			y[i] = AXRT_FMAF(a, x[(ptrdiff_t)i * s], y[i]);
 }
 
 /* y[i * s] += a * x[i] for i < len */
@@ -66,7 +66,7 @@ AXRT_PRIVATE void
 conv_scatter(float *restrict y, const float *restrict x, int32_t s, float a, int32_t len)
 {
 	for (int32_t i = 0; i < len; i++)
-		y[(ptrdiff_t)i * s] += a * x[i];
+		y[(ptrdiff_t)i * s] = AXRT_FMAF(a, x[i], y[(ptrdiff_t)i * s]);
 }
 
 AXRT_PRIVATE int32_t
@@ -101,10 +101,10 @@ conv_axpy4(float *y, ptrdiff_t ystride, const float *restrict x, int32_t s,
 
 	for (int32_t i = 0; i < len; i++) {
 		float v = x[(ptrdiff_t)i * s];
-		y0[i] += a0 * v;
-		y1[i] += a1 * v;
-		y2[i] += a2 * v;
-		y3[i] += a3 * v;
+		y0[i] = AXRT_FMAF(a0, v, y0[i]);
+		y1[i] = AXRT_FMAF(a1, v, y1[i]);
+		y2[i] = AXRT_FMAF(a2, v, y2[i]);
+		y3[i] = AXRT_FMAF(a3, v, y3[i]);
 	}
 }
 
@@ -309,9 +309,11 @@ conv_dw_pad(const axrt_conv_params *p, const float *x, int32_t hp, int32_t wp, i
 
 #define CONV_DW3(i0, i1, i2, j0, j1, j2, k0, k1, k2) do { \
 		float v = bias; \
-		v += w0 * a[i0]; v += w1 * a[i1]; v += w2 * a[i2]; \
-		v += w3 * b[j0]; v += w4 * b[j1]; v += w5 * b[j2]; \
-		v += w6 * c[k0]; v += w7 * c[k1]; v += w8 * c[k2]; \
+		v = AXRT_FMAF(w0, a[i0], v); v = AXRT_FMAF(w1, a[i1], v); \
+		v = AXRT_FMAF(w2, a[i2], v); v = AXRT_FMAF(w3, b[j0], v); \
+		v = AXRT_FMAF(w4, b[j1], v); v = AXRT_FMAF(w5, b[j2], v); \
+		v = AXRT_FMAF(w6, c[k0], v); v = AXRT_FMAF(w7, c[k1], v); \
+		v = AXRT_FMAF(w8, c[k2], v); \
 		y[o] = v; \
 	} while (0)
 
@@ -382,7 +384,7 @@ conv_dw3_edge(const float *const *r, const float *w, float bias, int32_t s, int3
 		for (int32_t kw = 0; kw < 3; kw++) {
 			int32_t c = o * s - pw + kw;
 			if (c >= 0 && c < iw)
-				v += w[kh * 3 + kw] * r[kh][c];
+				v = AXRT_FMAF(w[kh * 3 + kw], r[kh][c], v);
 		}
 	return v;
 }
@@ -432,7 +434,7 @@ conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float 
 			float wv = w[kh * p->k[2] + kw];
 			const float *restrict rk = r + kw * d;
 			for (int32_t o = 0; o < n; o++)
-				y[o] += wv * rk[(ptrdiff_t)o * s];
+				y[o] = AXRT_FMAF(wv, rk[(ptrdiff_t)o * s], y[o]);
 		}
 	}
 }

@@ -26,7 +26,7 @@ gemm_rows(const axrt_gemm_params *p, const float *restrict a, const float *restr
 			float av = p->trans_a ? a[(size_t)kk * m + i] : a[(size_t)i * k + kk];
 			const float *bk = b + (size_t)kk * n;
 			for (int32_t j = 0; j < n; j++)
-				yi[j] += av * bk[j];
+				yi[j] = AXRT_FMAF(av, bk[j], yi[j]);
 		}
 	}
 }
@@ -264,6 +264,7 @@ typedef struct gemm_job {
 	float *c;                   /* C[i][j] at c[i * c_rs + j * c_cs] */
 	ptrdiff_t c_rs, c_cs;
 	int32_t kc, nc;             /* block of B packed at a time */
+	int32_t few;                /* panel-major (gemm_run; axrt_gemm.h) */
 	int32_t act;
 	float alpha, beta;          /* the activation's parameters */
 	const axrt_convgemm_params *cp;
@@ -276,7 +277,8 @@ typedef struct gemm_job {
  * gcc or clang target with these macros), twelve accumulators per pass
  * over 2 * GEMM_VW columns of the tile. Loads and stores go through
  * memcpy: no alignment is assumed. Each lane computes what the plain C
- * path below computes: t += a * b, one multiply and one add per k. */
+ * path below computes: t = AXRT_FMAF(a, b, t) per k (GEMM_FMA: lane by
+ * lane fmaf, which gcc and clang turn into one vector FMA). */
 #ifdef __AVX__
 #define GEMM_VW 8
 #else
@@ -293,9 +295,16 @@ typedef float gemm_vec __attribute__((vector_size(GEMM_VW * 4)));
 		GEMM_LD(c0, c + (i) * ldc); \
 		GEMM_LD(c1, c + (i) * ldc + GEMM_VW); \
 	}
+#ifdef AXRT_FMA
+#define GEMM_FMA(t, x, s) \
+	for (int l_ = 0; l_ < GEMM_VW; l_++) \
+		t[l_] = fmaf(x[l_], s, t[l_]);
+#else
+#define GEMM_FMA(t, x, s) t += x * (s);
+#endif
 #define GEMM_MAC(i, c0, c1) \
-	c0 += b0 * a[i]; \
-	c1 += b1 * a[i];
+	GEMM_FMA(c0, b0, a[i]) \
+	GEMM_FMA(c1, b1, a[i])
 /* Relu and Clip on the registers, as axrt_act_f32 computes them (a NaN
  * fails every comparison: Relu gives 0, Clip passes it) */
 typedef int32_t gemm_ivec __attribute__((vector_size(GEMM_VW * 4)));
@@ -368,12 +377,8 @@ gemm_micro8(int32_t kc, const float *restrict a0, const float *restrict b0p, flo
 		GEMM_ROW1(3, c3) GEMM_ROW1(4, c4) GEMM_ROW1(5, c5)
 		for (int32_t k = 0; k < kc; k++) {
 			GEMM_LD(b0, b);
-			c0 += b0 * a[0];
-			c1 += b0 * a[1];
-			c2 += b0 * a[2];
-			c3 += b0 * a[3];
-			c4 += b0 * a[4];
-			c5 += b0 * a[5];
+			GEMM_FMA(c0, b0, a[0]) GEMM_FMA(c1, b0, a[1]) GEMM_FMA(c2, b0, a[2])
+			GEMM_FMA(c3, b0, a[3]) GEMM_FMA(c4, b0, a[4]) GEMM_FMA(c5, b0, a[5])
 			a += GEMM_MR;
 			b += GEMM_NR;
 		}
@@ -432,15 +437,23 @@ gemm_micro4(int32_t kc, const float *restrict a0, const float *restrict b0p, flo
  * 8 or 16 columns for them. The vector runs along a panel's rows (the 6
  * values of A at one k, read as 8: the next k's first two ride along),
  * four panels at a time, so that four sums per column are in flight.
- * Each lane computes what gemm_micro computes: init, then t += a * b in
- * k order. The rows start from C itself (from_c), else from init (m
- * values) or zero; act, when not NONE, is applied here as axrt_act_f32. */
+ * Each lane computes what gemm_micro computes: init, then t = AXRT_FMAF(a,
+ * b, t) in k order (GEMM_FMA8, as GEMM_FMA). The rows start from C itself
+ * (from_c), else from init (m values) or zero; act, when not NONE, is
+ * applied here as axrt_act_f32. */
 typedef float gemm_vec8 __attribute__((vector_size(32)));
+#ifdef AXRT_FMA
+#define GEMM_FMA8(t, x, s) \
+	for (int l_ = 0; l_ < 8; l_++) \
+		t[l_] = fmaf(x[l_], s, t[l_]);
+#else
+#define GEMM_FMA8(t, x, s) t += x * (s);
+#endif
 #define GEMM_COLP 4
 #define GEMM_COLS_MAC(p, t0, t1) \
 	memcpy(&av, ap[p] + (ptrdiff_t)k * GEMM_MR, sizeof av); \
-	t0 += av * b0; \
-	t1 += av * b1;
+	GEMM_FMA8(t0, av, b0) \
+	GEMM_FMA8(t1, av, b1)
 AXRT_PRIVATE __attribute__((noinline)) void
 gemm_cols(int32_t m, int32_t q0, int32_t q1, int32_t kb, const float *a, const float *restrict b,
 		float *c, ptrdiff_t rs, ptrdiff_t cs, int from_c, const float *init, int32_t act, float lo,
@@ -478,8 +491,8 @@ gemm_cols(int32_t m, int32_t q0, int32_t q1, int32_t kb, const float *a, const f
 			memset(v, 0, sizeof v);
 			memcpy(v, ap[p] + (ptrdiff_t)k * GEMM_MR, GEMM_MR * sizeof *v);
 			memcpy(&av, v, sizeof av);
-			t[p][0] += av * b0;
-			t[p][1] += av * b1;
+			GEMM_FMA8(t[p][0], av, b0)
+			GEMM_FMA8(t[p][1], av, b1)
 		}
 		for (int32_t p = 0; p < np; p++)
 			for (int32_t j = 0; j < nr; j++) {
@@ -508,7 +521,7 @@ gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, pt
 		float xk = x[k * xs];
 		for (int i = 0; i < GEMM_GV; i++) {
 			GEMM_LD(t, w + i * GEMM_VW);
-			v[i] += t * xk;
+			GEMM_FMA(v[i], t, xk)
 		}
 	}
 	for (int i = 0; i < GEMM_GV; i++)
@@ -532,7 +545,7 @@ gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *
 		for (int i = 0; i < GEMM_MR; i++) {
 			float av = a[i];
 			for (int j = 0; j < GEMM_NR; j++)
-				c[i * ldc + j] += av * b[j];
+				c[i * ldc + j] = AXRT_FMAF(av, b[j], c[i * ldc + j]);
 		}
 		a += GEMM_MR;
 		b += GEMM_NR;
@@ -551,7 +564,7 @@ gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, pt
 {
 	for (int32_t k = 0; k < kc; k++, w += AXRT_GEMV_NR)
 		for (int j = 0; j < AXRT_GEMV_NR; j++)
-			y[j] += w[j] * x[k * xs];
+			y[j] = AXRT_FMAF(w[j], x[k * xs], y[j]);
 }
 #endif
 
@@ -732,7 +745,13 @@ gemm_pack_strip(const gemm_job *jb, int32_t k0, int32_t kb, int32_t j, int32_t n
 		const float *xr = jb->x + (k0 + kk) * jb->b_rs + j * jb->b_cs;
 		if (n == GEMM_NR && jb->b_cs == 1)
 			memcpy(d, xr, GEMM_NR * sizeof *d);
-		else
+		else if (jb->b_cs == 1) {   /* the last strip of a row: n values, then zeros */
+			int32_t c = 0;
+			for (; c < n; c++)
+				d[c] = xr[c];
+			for (; c < GEMM_NR; c++)
+				d[c] = 0.0f;
+		} else
 			for (int32_t c = 0; c < GEMM_NR; c++)
 				d[c] = c < n ? xr[c * jb->b_cs] : 0.0f;
 	}
@@ -818,10 +837,24 @@ gemm_block(const gemm_job *jb, int32_t q0, int32_t q1, const float *bs, int32_t 
 	}
 }
 
+/* Columns of strip s of a block of ncols columns. */
+AXRT_PRIVATE int32_t
+gemm_nr(int32_t ncols, int32_t s)
+{
+	return ncols - s * GEMM_NR < GEMM_NR ? ncols - s * GEMM_NR : GEMM_NR;
+}
+
 /* Runs one GEMM; scratch: see axrt_gemm.h (GEMM_SCRATCH). Per block of nc
  * columns and kc rows of B, each strip is packed and at once multiplied
  * by the first GEMM_MC rows of A while it is in L1; when A has more rows,
  * the block's strips are kept for them, else one strip's room is reused.
+ * With few rows per block (kc <= AXRT_GEMM_KSMALL, as in the first conv
+ * of a network, K = 27) and a C too big for the caches, a value of C takes
+ * little work and the writes of C are the cost: then (few) the block's
+ * strips are all packed first
+ * and each pair of panels runs across them, so that a row of C is
+ * written nc floats in a row rather than GEMM_NR floats into every row
+ * of C in turn.
  * The strips start at the first 64-byte boundary of the scratch, so that
  * the vector loads of a strip row never straddle a cache line. */
 AXRT_PRIVATE void
@@ -832,8 +865,19 @@ gemm_run(const gemm_job *jb, void *scratch)
 
 	for (int32_t j0 = 0; j0 < jb->n; j0 += jb->nc) {
 		int32_t ncols = jb->n - j0 < jb->nc ? jb->n - j0 : jb->nc;
+		int32_t ns = (ncols + GEMM_NR - 1) / GEMM_NR;
 		for (int32_t k0 = 0; k0 < jb->k; k0 += jb->kc) {
 			int32_t kb = jb->k - k0 < jb->kc ? jb->k - k0 : jb->kc;
+			if (jb->few) {   /* all strips first, then two panels at a time across them */
+				for (int32_t s = 0; s < ns; s++)
+					gemm_pack_strip(jb, k0, kb, j0 + s * GEMM_NR, gemm_nr(ncols, s),
+						bp + s * GEMM_STEP(kb));
+				for (int32_t q = 0; q < np; q += 2)
+					for (int32_t s = 0; s < ns; s++)
+						gemm_block(jb, q, np - q < 2 ? np : q + 2, bp + s * GEMM_STEP(kb), k0, kb,
+							j0 + s * GEMM_NR, gemm_nr(ncols, s));
+				continue;
+			}
 			for (int32_t q0 = 0; q0 < np; q0 += pb)
 				for (int32_t s = 0; s * GEMM_NR < ncols; s++) {
 					int32_t j = j0 + s * GEMM_NR, nr = ncols - s * GEMM_NR;
@@ -903,6 +947,7 @@ AXRT_KERNEL_PROTO(conv_f32_gemm, convgemm)
 	jb.c_cs = 1;
 	jb.kc = p->kc < jb.k ? p->kc : jb.k;
 	jb.nc = p->nc;
+	jb.few = p->kc <= AXRT_GEMM_KSMALL && (int64_t)mg * osz >= AXRT_GEMM_CBIG;
 	jb.act = p->act;
 	jb.alpha = p->act_alpha;
 	jb.beta = p->act_beta;
@@ -940,6 +985,7 @@ AXRT_KERNEL_PROTO(gemm_f32_packed, gemmpk)
 	jb.c_cs = p->n;
 	jb.kc = p->kc < p->k ? p->kc : p->k;
 	jb.nc = p->nc;
+	jb.few = p->kc <= AXRT_GEMM_KSMALL && (int64_t)p->m * p->n >= AXRT_GEMM_CBIG;
 	jb.act = p->act;
 	jb.alpha = p->act_alpha;
 	jb.beta = p->act_beta;
