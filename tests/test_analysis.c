@@ -184,6 +184,43 @@ START_TEST(test_fixed_bit_flip)
 }
 END_TEST
 
+/* The vectorizable fake quantizer equals the code route (quantize to an
+ * int32 code, dequantize) bit for bit: every k, f from -130 to 140 (both
+ * sides of its fast range), ties, saturation, signed zeros, any float. */
+START_TEST(test_fixed_fake_equals_codes)
+{
+	enum { N = 2048 };
+	static float x[N], y[N];
+	Rng r;
+	rng_seed(&r, 5);
+	for (int k = 2; k <= 32; k++)
+		for (int f = -130; f <= 140; f++) {
+			for (int i = 0; i < N; i++) {
+				uint64_t u = rng_next(&r);
+				uint32_t b = (uint32_t)u;
+				float v;
+				switch (i % 5) {
+				case 0: memcpy(&v, &b, sizeof v); v = isfinite(v) ? v : 0.0f; break;
+				case 1: v = ldexpf((float)(int32_t)(b >> 8) * 0.5f, -f); break;  /* ties */
+				case 2: v = ldexpf((float)(int32_t)b * 0x1p-16f, -f); break;
+				case 3: v = ldexpf((float)((int32_t)(b % 4001) - 2000) * 0.25f,
+					-f - (int)(u >> 60)); break;
+				default: v = i % 2 ? -0.0f : ldexpf(1.0f, k - 1 - f) * (i % 3 ? 1 : -1); break;
+				}
+				x[i] = v;
+			}
+			axrt_fixed_fake_f32(x, y, N, k, f, AXRT_FIXED_NEAREST);
+			for (int i = 0; i < N; i++) {
+				float want = axrt_fixed_dequant(axrt_fixed_quant(x[i], k, f,
+					AXRT_FIXED_NEAREST), f);
+				if (memcmp(&want, &y[i], sizeof want))
+					ck_abort_msg("k %d f %d x %a: %a, want %a", k, f, (double)x[i],
+						(double)y[i], (double)want);
+			}
+		}
+}
+END_TEST
+
 /* ---- PRNG, split, options ---- */
 
 START_TEST(test_rng_xoshiro_reference_and_gauss)
@@ -197,18 +234,35 @@ START_TEST(test_rng_xoshiro_reference_and_gauss)
 	ck_assert_uint_eq(rng_next(&a), rng_next(&b));
 	rng_seed(&b, rng_key(1, 2, 3, 4, 5, 7));
 	ck_assert_uint_ne(rng_next(&a), rng_next(&b));
-	double m = 0, v = 0;
-	enum { N = 200000 };
-	for (int i = 0; i < N / 2; i++) {
-		double z0, z1;
-		rng_gauss2(&a, &z0, &z1);
-		m += z0 + z1;
-		v += z0 * z0 + z1 * z1;
+	/* the ziggurat against the normal law: moments, the CDF at 13 points
+	 * (erf), the far tail drawn by the base layer (beyond R = 3.654) */
+	enum { N = 2000000 };
+	static const double at[] = {-3.9, -3, -2, -1.5, -1, -0.5, 0, 0.3, 1, 1.7, 2.5, 3, 3.9};
+	enum { NA = sizeof at / sizeof at[0] };
+	double m = 0, v = 0, k4 = 0, below[NA] = {0};
+	for (int i = 0; i < N; i++) {
+		double z = rng_gauss(&a);
+		m += z;
+		v += z * z;
+		k4 += z * z * z * z;
+		for (int j = 0; j < NA; j++)
+			below[j] += z < at[j];
 	}
 	m /= N;
 	v = v / N - m * m;
-	ck_assert_float_close(m, 0.0, 0.01);
-	ck_assert_float_close(v, 1.0, 0.02);
+	ck_assert_float_close(m, 0.0, 0.003);
+	ck_assert_float_close(v, 1.0, 0.005);
+	ck_assert_float_close(k4 / N, 3.0, 0.03);
+	for (int j = 0; j < NA; j++) {
+		double p = 0.5 * erfc(-at[j] / sqrt(2.0)), sd = sqrt(p * (1 - p) / N);
+		ck_assert_msg(fabs(below[j] / N - p) < 5 * sd + 1e-7, "P(z < %g) = %g, want %g",
+			at[j], below[j] / N, p);
+	}
+	/* a fixed seed gives a fixed sequence */
+	rng_seed(&a, 42);
+	rng_seed(&b, 42);
+	for (int i = 0; i < 1000; i++)
+		ck_assert(rng_gauss(&a) == rng_gauss(&b));
 }
 END_TEST
 
@@ -338,7 +392,7 @@ START_TEST(test_snapshots_reproduce_every_step)
 	ck_assert_int_ge(s.nlayer, 7);             /* 2 convs, 2 pools, 3 gemms */
 	ck_assert_int_ge(s.set.nbound, 7);
 	for (int b = 0; b <= p->nstep; b++) {
-		Trial t = {b, NULL, {-1, -1, NULL, NULL}};
+		Trial t = {b, NULL, {-1, -1, NULL, NULL}, 0};
 		Score sc;
 		ck_assert_int_eq(sens_trial(&s.set, &t, &sc), 0);
 		ck_assert_msg(sc.err2 == 0 && sc.metric == s.set.base.metric, "from step %d", b);
@@ -737,6 +791,7 @@ main(void)
 	tcase_add_test(tu, test_fixed_exponent_from_frexp);
 	tcase_add_test(tu, test_fixed_round_half_even_and_saturate);
 	tcase_add_test(tu, test_fixed_bit_flip);
+	tcase_add_test(tu, test_fixed_fake_equals_codes);
 	tcase_add_test(tu, test_rng_xoshiro_reference_and_gauss);
 	tcase_add_test(tu, test_split_partition_deterministic);
 	tcase_add_test(tu, test_parse_numbers_and_kinds);

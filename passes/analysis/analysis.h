@@ -16,7 +16,7 @@
 #include "prog/prog.h"
 
 /* ---- sens_rng.c: xoshiro256** (Blackman & Vigna 2018) seeded through
- * splitmix64; Gaussians by Box-Muller ---- */
+ * splitmix64; Gaussians by the ziggurat method ---- */
 typedef struct Rng { uint64_t s[4]; } Rng;
 uint64_t rng_mix(uint64_t h, uint64_t v);      /* splitmix64 finalizer of h ^ v */
 /* A stream key from the fields that identify one draw sequence. */
@@ -25,7 +25,9 @@ uint64_t rng_key(uint64_t seed, uint64_t layer, uint64_t sample, uint64_t kind,
 void rng_seed(Rng *r, uint64_t key);
 uint64_t rng_next(Rng *r);
 double rng_uniform(Rng *r);                    /* [0, 1), 53 bits */
-void rng_gauss2(Rng *r, double *z0, double *z1); /* two independent N(0, 1) */
+double rng_gauss(Rng *r);                      /* N(0, 1) */
+/* y[i] = (float)(y[i] + sd * z_i), z_i successive rng_gauss draws */
+void rng_gauss_add(Rng *r, float *y, int64_t n, double sd);
 
 /* ---- sens_data.c: the dataset and its split ---- */
 #define SENS_MAXCH 64
@@ -68,11 +70,12 @@ typedef struct Score {
 } Score;
 
 /* An output perturbation: fn changes the n floats of buffer buf of one
- * sample, right after step `after` ran. */
+ * sample, right after step `after` ran; it returns 0 if it left them
+ * unchanged bit for bit (the sample then takes the exact run's result). */
 typedef struct Perturb {
 	int after;             /* step index, or -1: none */
 	int buf;               /* buffer id (float32) */
-	void (*fn)(const struct Perturb *pt, float *y, int64_t n, int sample);
+	int (*fn)(const struct Perturb *pt, float *y, int64_t n, int sample);
 	const void *ctx;
 } Perturb;
 
@@ -80,6 +83,10 @@ typedef struct Trial {
 	int first;             /* earliest step whose result changes */
 	const void *const *constant;  /* per buffer id: replacement data, or NULL */
 	Perturb pt;
+	int same_at;           /* 0, or a step > first from which on no replaced
+	                        * constant is read: where a boundary is captured
+	                        * there, a sample whose state equals the exact
+	                        * run's takes its result without running on */
 } Trial;
 
 /* Called during the capture run after step `after`, once per sample, with
@@ -107,8 +114,8 @@ typedef struct SensSet {
 	SensBound *bound; int nbound;  /* sorted by step */
 	void **arena;          /* per thread */
 	void ***out;           /* per thread: output buffers */
-	int32_t *top;          /* per sample, last trial */
-	double *err;           /* per sample, last trial */
+	double *err0;          /* per sample: the exact run's squared error (0, or
+	                        * INFINITY for a NaN output) */
 	double y0sq;           /* sum of y0^2 over output 0 */
 } SensSet;
 
@@ -120,6 +127,9 @@ int sens_prepare(SensSet *s, const int *steps, const int *bufs, int nsteps,
 	const Observer *obs, int nobs);
 /* Runs one trial over all samples; fills *sc. Returns 0 or a status. */
 int sens_trial(SensSet *s, const Trial *t, Score *sc);
+/* Runs nt trials over all samples (each sample's trials back to back);
+ * fills sc[0..nt). Returns 0 or a status. */
+int sens_trials(SensSet *s, const Trial *t, int nt, Score *sc);
 /* The latest captured boundary <= step (0 if none). */
 int sens_boundary(const SensSet *s, int step);
 void sens_release(SensSet *s);

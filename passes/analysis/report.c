@@ -185,7 +185,8 @@ sens_json(const Sens *s, const SensInfo *in)
 	cJSON_AddNumberToObject(sd, "seed", (double)s->o.seed);
 	cJSON_AddNumberToObject(sd, "repeats", s->o.repeats);
 	cJSON_AddStringToObject(sd, "prng", "xoshiro256** seeded by splitmix64; stream key = "
-		"(seed, FNV-1a of the layer name, sample, kind, level, repeat)");
+		"(seed, FNV-1a of the layer name, sample, kind, level, repeat); Gaussians by the "
+		"ziggurat method");
 	cJSON_AddItemToObject(r, "seeds", sd);
 	cJSON_AddStringToObject(m, "name", s->set.label ? "top1_accuracy" : "top1_agreement");
 	cJSON_AddStringToObject(m, "output", p->buf[p->output[0]].name);

@@ -18,16 +18,23 @@ typedef struct ChanCtx {
 	float v;
 } ChanCtx;
 
-/* E4: every element of channel c of the layer's output becomes v. */
-static void
+/* E4: every element of channel c of the layer's output becomes v. A
+ * channel that holds v everywhere already (a dead ReLU channel on this
+ * sample, zeroed) is left as it is: the sample is the exact run. */
+static int
 chan_fn(const Perturb *pt, float *y, int64_t n, int sample)
 {
 	const ChanCtx *k = pt->ctx;
 	int64_t nc = k->L->nch, in = k->L->inner, outer = n / (nc * in);
+	int changed = 0;
 	(void)sample;
 	for (int64_t o = 0; o < outer; o++)
-		for (int64_t j = 0; j < in; j++)
-			y[(o * nc + k->c) * in + j] = k->v;
+		for (int64_t j = 0; j < in; j++) {
+			float *e = &y[(o * nc + k->c) * in + j];
+			changed |= memcmp(e, &k->v, sizeof *e) != 0;
+			*e = k->v;
+		}
+	return changed;
 }
 
 /* L1/L2 of channel c's weights (layout wcols, see SensLayer). */
@@ -82,7 +89,6 @@ sens_filters(Sens *s, SensLayer *L, int measure, Progress *pg)
 	const float *w = L->w0;
 	L->filt = xmalloc((size_t)L->nch * sizeof *L->filt);
 	memset(L->filt, 0, (size_t)L->nch * sizeof *L->filt);
-	double step = sens_filter_work(s, L) / (2.0 * (double)L->nch);
 	for (int64_t c = 0; c < L->nch; c++) {
 		FilterScore *f = &L->filt[c];
 		if (L->wcols >= 0 && L->wn % L->nch == 0)
@@ -90,15 +96,30 @@ sens_filters(Sens *s, SensLayer *L, int measure, Progress *pg)
 		else
 			f->l1 = f->l2 = NAN;
 		chan_stats(s, L, c, f);
-		if (!measure)
-			continue;
-		ChanCtx z = {L, c, 0.0f}, m = {L, c, (float)f->mean};
-		Trial tz = {L->last + 1, NULL, {L->last, L->out, chan_fn, &z}};
-		Trial tm = {L->last + 1, NULL, {L->last, L->out, chan_fn, &m}};
-		if (sens_trial(&s->set, &tz, &f->zero) != 0 || sens_trial(&s->set, &tm, &f->repl) != 0)
-			return -1;
-		f->measured = 1;
-		progress_add(pg, 2 * step, L->node->name);
 	}
-	return 0;
+	if (!measure)
+		return 0;
+	/* every removal of the layer in one batch: channel c set to 0 (trial
+	 * 2c) and to its mean (2c + 1) */
+	size_t nt = 2 * (size_t)L->nch;
+	ChanCtx *ctx = xmalloc(nt * sizeof *ctx);
+	Trial *t = xmalloc(nt * sizeof *t);
+	Score *sc = xmalloc(nt * sizeof *sc);
+	for (int64_t c = 0; c < L->nch; c++) {
+		ctx[2 * c] = (ChanCtx){L, c, 0.0f};
+		ctx[2 * c + 1] = (ChanCtx){L, c, (float)L->filt[c].mean};
+	}
+	for (size_t i = 0; i < nt; i++)
+		t[i] = (Trial){L->last + 1, NULL, {L->last, L->out, chan_fn, &ctx[i]}, 0};
+	int rc = sens_trials(&s->set, t, (int)nt, sc);
+	for (int64_t c = 0; c < L->nch && rc == 0; c++) {
+		L->filt[c].zero = sc[2 * c];
+		L->filt[c].repl = sc[2 * c + 1];
+		L->filt[c].measured = 1;
+	}
+	free(ctx);
+	free(t);
+	free(sc);
+	progress_add(pg, sens_filter_work(s, L), L->node->name);
+	return rc ? -1 : 0;
 }

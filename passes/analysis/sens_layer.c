@@ -49,7 +49,7 @@ typedef struct NoiseCtx {
 /* E1: y += N(0, (sigma_r * sigma_Y)^2), sigma_Y the population standard
  * deviation of this sample's output; one stream per (seed, layer, sample,
  * kind, level, repeat). */
-static void
+static int
 noise_fn(const Perturb *pt, float *y, int64_t n, int sample)
 {
 	const NoiseCtx *c = pt->ctx;
@@ -61,33 +61,25 @@ noise_fn(const Perturb *pt, float *y, int64_t n, int sample)
 		v += ((double)y[i] - m) * ((double)y[i] - m);
 	double sd = c->sigma * sqrt(v / (double)n);
 	if (!(sd > 0))
-		return;
+		return 0;
 	Rng r;
 	rng_seed(&r, rng_key(c->s->o.seed, c->L->key, (uint64_t)sample, SK_NOISE,
 		(uint64_t)c->level, (uint64_t)c->rep));
-	for (int64_t i = 0; i + 1 < n; i += 2) {
-		double z0, z1;
-		rng_gauss2(&r, &z0, &z1);
-		y[i] = (float)(y[i] + sd * z0);
-		y[i + 1] = (float)(y[i + 1] + sd * z1);
-	}
-	if (n % 2) {
-		double z0, z1;
-		rng_gauss2(&r, &z0, &z1);
-		y[n - 1] = (float)(y[n - 1] + sd * z0);
-	}
+	rng_gauss_add(&r, y, n, sd);
+	return 1;
 }
 
 typedef struct QuantCtx { int k, f; } QuantCtx;
 
 /* Q on the output: the calibrated format (amax = max |Y| over D), round
  * half to even, saturate. */
-static void
+static int
 oquant_fn(const Perturb *pt, float *y, int64_t n, int sample)
 {
 	const QuantCtx *c = pt->ctx;
 	(void)sample;
 	axrt_fixed_fake_f32(y, y, n, c->k, c->f, AXRT_FIXED_NEAREST);
+	return 1;   /* not worth a copy to find out */
 }
 
 void
@@ -176,63 +168,35 @@ point_set(Point *pt, double level, const Score *sc, int nrep)
 	pt->s.snr_db = e > 0 ? 10 * log10(sig / e) : INFINITY;
 }
 
-/* One output-side trial: perturbation fn with ctx after the layer. */
-static int
-run_out(Sens *s, const SensLayer *L, void (*fn)(const Perturb *, float *, int64_t, int),
-	const void *ctx, Score *sc)
+/* An output-side trial: perturbation fn with ctx after the layer. */
+static Trial
+out_trial(const SensLayer *L, int (*fn)(const Perturb *, float *, int64_t, int), const void *ctx)
 {
-	Trial t = {L->last + 1, NULL, {L->last, L->out, fn, ctx}};
-	return sens_trial(&s->set, &t, sc);
-}
-
-/* One weight-side trial: w (ONNX layout) packed into the kernel's constant. */
-static int
-run_packed(Sens *s, const SensLayer *L, const void **cst, const float *w, Score *sc)
-{
-	const Program *p = s->set.p;
-	void *packed = xmalloc(p->buf[L->wbuf].size + 1);
-	if (sens_pack_weights(p, L, w, packed) < 0)
-		die("layer '%s': the weights no longer lower to the same step", L->node->name);
-	cst[L->wbuf] = packed;
-	Trial t = {L->first, cst, {-1, -1, NULL, NULL}};
-	int rc = sens_trial(&s->set, &t, sc);
-	cst[L->wbuf] = NULL;
-	free(packed);
-	return rc;
-}
-
-/* One weight-side trial with the ONNX-layout weights w (packed into the
- * kernel's constant first); weights equal to the exact ones bit for bit are
- * the exact model (no run needed). */
-static int
-run_w(Sens *s, const SensLayer *L, const void **cst, const float *w, Score *sc)
-{
-	if (!memcmp(w, L->w0, (size_t)L->wn * sizeof *w)) {
-		*sc = s->set.base;
-		return 0;
-	}
-	return run_packed(s, L, cst, w, sc);
+	return (Trial){L->last + 1, NULL, {L->last, L->out, fn, ctx}, 0};
 }
 
 static int
 sweep_noise(Sens *s, SensLayer *L, Progress *pg)
 {
 	const SensKind *k = &sens_kinds[SK_NOISE];
-	Score sc[SENS_MAXREP];
-	NoiseCtx zc = {s, L, 0, -1, 0};
-	if (run_out(s, L, noise_fn, &zc, &L->zero[SK_NOISE]) != 0)
+	int nr = s->o.repeats, nt = 1 + k->nlevel * nr;
+	NoiseCtx c[1 + SENS_MAXLEVEL * SENS_MAXREP];
+	Trial t[1 + SENS_MAXLEVEL * SENS_MAXREP];
+	Score sc[1 + SENS_MAXLEVEL * SENS_MAXREP];
+	c[0] = (NoiseCtx){s, L, 0, -1, 0};   /* sigma 0 */
+	for (int l = 0; l < k->nlevel; l++)
+		for (int r = 0; r < nr; r++)
+			c[1 + l * nr + r] = (NoiseCtx){s, L, k->level[l], l, r};
+	for (int i = 0; i < nt; i++)
+		t[i] = out_trial(L, noise_fn, &c[i]);
+	if (sens_trials(&s->set, t, nt, sc) != 0)
 		return -1;
+	L->zero[SK_NOISE] = sc[0];
 	L->has_zero[SK_NOISE] = 1;
-	for (int l = 0; l < k->nlevel; l++) {
-		for (int r = 0; r < s->o.repeats; r++) {
-			NoiseCtx c = {s, L, k->level[l], l, r};
-			if (run_out(s, L, noise_fn, &c, &sc[r]) != 0)
-				return -1;
-			progress_add(pg, trial_work(s, L->last + 1), L->node->name);
-		}
-		point_set(&L->pt[SK_NOISE][l], k->level[l], sc, s->o.repeats);
-	}
+	for (int l = 0; l < k->nlevel; l++)
+		point_set(&L->pt[SK_NOISE][l], k->level[l], &sc[1 + l * nr], nr);
 	L->npt[SK_NOISE] = k->nlevel;
+	progress_add(pg, (nt - 1) * trial_work(s, L->last + 1), L->node->name);
 	return 0;
 }
 
@@ -240,70 +204,169 @@ static int
 sweep_oquant(Sens *s, SensLayer *L, Progress *pg)
 {
 	const SensKind *k = &sens_kinds[SK_OQUANT];
-	QuantCtx z = {32, axrt_fixed_fracbits(L->out_amax, 32)};
-	if (run_out(s, L, oquant_fn, &z, &L->zero[SK_OQUANT]) != 0)
+	int nt = 1 + k->nlevel;
+	QuantCtx c[1 + SENS_MAXLEVEL];
+	Trial t[1 + SENS_MAXLEVEL];
+	Score sc[1 + SENS_MAXLEVEL];
+	c[0] = (QuantCtx){32, axrt_fixed_fracbits(L->out_amax, 32)};
+	for (int l = 0; l < k->nlevel; l++)
+		c[1 + l] = (QuantCtx){(int)k->level[l], axrt_fixed_fracbits(L->out_amax, (int)k->level[l])};
+	for (int i = 0; i < nt; i++)
+		t[i] = out_trial(L, oquant_fn, &c[i]);
+	if (sens_trials(&s->set, t, nt, sc) != 0)
 		return -1;
+	L->zero[SK_OQUANT] = sc[0];
 	L->has_zero[SK_OQUANT] = 1;
-	for (int l = 0; l < k->nlevel; l++) {
-		Score sc;
-		QuantCtx c = {(int)k->level[l], axrt_fixed_fracbits(L->out_amax, (int)k->level[l])};
-		if (run_out(s, L, oquant_fn, &c, &sc) != 0)
-			return -1;
-		point_set(&L->pt[SK_OQUANT][l], k->level[l], &sc, 1);
-		progress_add(pg, trial_work(s, L->last + 1), L->node->name);
-	}
+	for (int l = 0; l < k->nlevel; l++)
+		point_set(&L->pt[SK_OQUANT][l], k->level[l], &sc[1 + l], 1);
 	L->npt[SK_OQUANT] = k->nlevel;
+	progress_add(pg, k->nlevel * trial_work(s, L->last + 1), L->node->name);
 	return 0;
 }
 
+/* The weight-side trials of one layer, run as one batch: each has its own
+ * packed constant; weights equal to the exact ones bit for bit are the
+ * exact model and need no run. */
+typedef struct WTrials {
+	Sens *s;
+	const SensLayer *L;
+	int n, ntrial, same_at;
+	Trial *t;              /* ntrial to run */
+	int *slot;             /* trial -> result slot */
+	const void ***cst;     /* per trial: the constant table */
+	void **packed;
+	Score *sc;             /* n result slots */
+} WTrials;
+
+/* Where the layer's steps are done and no later step reads its weights
+ * (see Trial.same_at), or 0. */
 static int
-sweep_wquant(Sens *s, SensLayer *L, const void **cst, float *w, Progress *pg)
+weights_done_at(const Program *p, const SensLayer *L)
 {
-	const SensKind *k = &sens_kinds[SK_WQUANT];
-	const float *w0 = L->w0;
-	sens_quant_weights(w0, w, L->wn, 32);
-	if (run_packed(s, L, cst, w, &L->zero[SK_WQUANT]) != 0)
-		return -1;
-	L->has_zero[SK_WQUANT] = 1;
-	for (int l = 0; l < k->nlevel; l++) {
-		Score sc;
-		sens_quant_weights(w0, w, L->wn, (int)k->level[l]);
-		if (run_w(s, L, cst, w, &sc) != 0)
-			return -1;
-		point_set(&L->pt[SK_WQUANT][l], k->level[l], &sc, 1);
-		progress_add(pg, trial_work(s, L->first), L->node->name);
+	if (L->last + 1 >= p->nstep)
+		return 0;
+	for (int i = L->last + 1; i < p->nstep; i++)
+		for (int k = 0; k < p->step[i].nin; k++)
+			if (p->step[i].in[k] >= 0 && buf_root(p, p->step[i].in[k], NULL) == L->wbuf)
+				return 0;
+	return L->last + 1;
+}
+
+static void
+wt_init(WTrials *w, Sens *s, const SensLayer *L, int max)
+{
+	*w = (WTrials){.s = s, .L = L, .same_at = weights_done_at(s->set.p, L)};
+	w->t = xmalloc((size_t)max * sizeof *w->t);
+	w->slot = xmalloc((size_t)max * sizeof *w->slot);
+	w->cst = xmalloc((size_t)max * sizeof *w->cst);
+	w->packed = xmalloc((size_t)max * sizeof *w->packed);
+	w->sc = xmalloc((size_t)max * sizeof *w->sc);
+}
+
+/* Adds a trial with the ONNX-layout weights w (force: run it even when w
+ * is exact, to check the trial path); returns its result slot. */
+static int
+wt_add(WTrials *w, const float *wt, int force)
+{
+	const Program *p = w->s->set.p;
+	const SensLayer *L = w->L;
+	int slot = w->n++;
+	if (!force && !memcmp(wt, L->w0, (size_t)L->wn * sizeof *wt)) {
+		w->sc[slot] = w->s->set.base;
+		return slot;
 	}
-	L->npt[SK_WQUANT] = k->nlevel;
-	return 0;
+	int j = w->ntrial++;
+	void *packed = xmalloc(p->buf[L->wbuf].size + 1);
+	if (sens_pack_weights(p, L, wt, packed) < 0)
+		die("layer '%s': the weights no longer lower to the same step", L->node->name);
+	const void **cst = xmalloc((size_t)p->nbuf * sizeof *cst);
+	memset(cst, 0, (size_t)p->nbuf * sizeof *cst);
+	cst[L->wbuf] = packed;
+	w->packed[j] = packed;
+	w->cst[j] = cst;
+	w->slot[j] = slot;
+	w->t[j] = (Trial){L->first, cst, {-1, -1, NULL, NULL}, w->same_at};
+	return slot;
 }
 
 static int
-sweep_flip(Sens *s, SensLayer *L, int kind, const void **cst, float *w, Progress *pg)
+wt_run(WTrials *w)
 {
-	const SensKind *k = &sens_kinds[kind];
-	const float *w0 = L->w0;
-	Score sc[SENS_MAXREP];
-	int z0 = SK_FLIP8;
-	while (z0 < kind && !wanted(s, L, z0))
-		z0++;
-	if (kind == z0) {   /* BER 0, once: the exact weights through the trial path */
-		if (run_packed(s, L, cst, w0, &L->zero[kind]) != 0)
-			return -1;
-	} else {
-		L->zero[kind] = L->zero[z0];
+	Score *sc = xmalloc(((size_t)w->ntrial + 1) * sizeof *sc);
+	int rc = sens_trials(&w->s->set, w->t, w->ntrial, sc);
+	for (int j = 0; j < w->ntrial; j++)
+		w->sc[w->slot[j]] = sc[j];
+	free(sc);
+	return rc;
+}
+
+static void
+wt_free(WTrials *w)
+{
+	for (int j = 0; j < w->ntrial; j++) {
+		free(w->packed[j]);
+		free(w->cst[j]);
 	}
-	L->has_zero[kind] = 1;
-	for (int l = 0; l < k->nlevel; l++) {
-		for (int r = 0; r < s->o.repeats; r++) {
-			flip_weights(s, L, kind, l, r, w0, w);
-			if (run_w(s, L, cst, w, &sc[r]) != 0)
-				return -1;
-			progress_add(pg, trial_work(s, L->first), L->node->name);
+	free(w->t);
+	free(w->slot);
+	free(w->cst);
+	free(w->packed);
+	free(w->sc);
+}
+
+/* weight_quant and the bit-flip kinds of L, one batch; levels[k][l] is the
+ * first result slot of kind k, level l (repeats follow), zero[k] that of
+ * its exact-weights trial. */
+static int
+sweep_weights(Sens *s, SensLayer *L, Progress *pg)
+{
+	int nr = s->o.repeats, zero[NSK], at[NSK][SENS_MAXLEVEL], zf = -1;
+	WTrials w;
+	wt_init(&w, s, L, 1 + NSK * (1 + SENS_MAXLEVEL * SENS_MAXREP));
+	float *wt = xmalloc((size_t)L->wn * sizeof *wt + 1);
+	double work = 0;
+	if (wanted(s, L, SK_WQUANT)) {
+		const SensKind *k = &sens_kinds[SK_WQUANT];
+		sens_quant_weights(L->w0, wt, L->wn, 32);
+		zero[SK_WQUANT] = wt_add(&w, wt, 1);
+		for (int l = 0; l < k->nlevel; l++) {
+			sens_quant_weights(L->w0, wt, L->wn, (int)k->level[l]);
+			at[SK_WQUANT][l] = wt_add(&w, wt, 0);
 		}
-		point_set(&L->pt[kind][l], k->level[l], sc, s->o.repeats);
+		work += k->nlevel * trial_work(s, L->first);
 	}
-	L->npt[kind] = k->nlevel;
-	return 0;
+	for (int kind = SK_FLIP8; kind <= SK_FLIP16P; kind++) {
+		if (!wanted(s, L, kind))
+			continue;
+		const SensKind *k = &sens_kinds[kind];
+		if (zf < 0)   /* BER 0, once: the exact weights through the trial path */
+			zf = wt_add(&w, L->w0, 1);
+		zero[kind] = zf;
+		for (int l = 0; l < k->nlevel; l++)
+			for (int r = 0; r < nr; r++) {
+				flip_weights(s, L, kind, l, r, L->w0, wt);
+				int slot = wt_add(&w, wt, 0);
+				if (r == 0)
+					at[kind][l] = slot;
+			}
+		work += k->nlevel * nr * trial_work(s, L->first);
+	}
+	free(wt);
+	int rc = wt_run(&w);
+	for (int kind = SK_WQUANT; kind >= SK_FLIP8 && rc == 0; kind--) {
+		if (!wanted(s, L, kind))
+			continue;
+		const SensKind *k = &sens_kinds[kind];
+		int n = k->random ? nr : 1;
+		L->zero[kind] = w.sc[zero[kind]];
+		L->has_zero[kind] = 1;
+		for (int l = 0; l < k->nlevel; l++)
+			point_set(&L->pt[kind][l], k->level[l], &w.sc[at[kind][l]], n);
+		L->npt[kind] = k->nlevel;
+	}
+	wt_free(&w);
+	progress_add(pg, work, L->node->name);
+	return rc;
 }
 
 int
@@ -350,16 +413,7 @@ sens_sweep_layer(Sens *s, SensLayer *L, Progress *pg)
 		return -1;
 	if (L->wbuf < 0)
 		return 0;
-	const void **cst = xmalloc((size_t)s->set.p->nbuf * sizeof *cst);
-	float *w = xmalloc((size_t)L->wn * sizeof *w + 1);
-	memset(cst, 0, (size_t)s->set.p->nbuf * sizeof *cst);
-	int rc = wanted(s, L, SK_WQUANT) ? sweep_wquant(s, L, cst, w, pg) : 0;
-	for (int k = SK_FLIP8; k <= SK_FLIP16P && rc == 0; k++)
-		if (wanted(s, L, k))
-			rc = sweep_flip(s, L, k, cst, w, pg);
-	free(w);
-	free(cst);
-	return rc;
+	return sweep_weights(s, L, pg) != 0 ? -1 : 0;
 }
 
 /* ---- tolerance and ranking ---- */

@@ -2,12 +2,18 @@
  * model over the analysis set saves, per sample, the arena bytes live at
  * chosen step boundaries (the buffers with first < b <= last after planning)
  * and the exact outputs; a trial then restores the latest boundary before
- * the error it injects and runs only the suffix of the program. Samples are
- * split over threads in contiguous blocks; per-sample results land in
- * per-sample slots and are reduced in sample order, so every number is the
- * same for any thread count. */
+ * the error it injects and runs only the suffix of the program. Trials come
+ * in batches: the threads take samples one at a time from a shared counter
+ * (a loaded machine then costs no thread its share) and run every trial of
+ * the batch on a sample while its snapshot is in cache; results land in
+ * per-(trial, sample) slots and are reduced in sample order, so every number
+ * is the same for any thread count. A sample whose state is provably that
+ * of the exact run (the perturbation changed nothing, or the state at a
+ * later boundary equals the snapshot) takes the exact run's result without
+ * running the rest. */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,44 +48,50 @@ bufptr(const Program *p, int b, const void *const *in, void *const *out, void *a
 
 /* ---- threads ---- */
 typedef int (*SampleFn)(SensSet *s, int t, int i, const void *arg);
-typedef struct Job {
+typedef struct Shared {
 	SensSet *s;
 	SampleFn fn;
 	const void *arg;
-	int t, first, last, rc;
-} Job;
+	atomic_int next;       /* the next sample to take */
+	atomic_int rc;         /* the first nonzero status, once set */
+} Shared;
+typedef struct Job { Shared *sh; int t; } Job;
 
 static void *
 job_run(void *v)
 {
 	Job *j = v;
-	for (int i = j->first; i < j->last && j->rc == 0; i++)
-		j->rc = j->fn(j->s, j->t, i, j->arg);
+	Shared *sh = j->sh;
+	for (;;) {
+		int i = atomic_fetch_add(&sh->next, 1), rc, zero = 0;
+		if (i >= sh->s->n || atomic_load(&sh->rc) != 0)
+			break;
+		if ((rc = sh->fn(sh->s, j->t, i, sh->arg)) != 0)
+			atomic_compare_exchange_strong(&sh->rc, &zero, rc);
+	}
 	return NULL;
 }
 
-/* fn(s, thread, sample, arg) for every sample; the first nonzero status. */
+/* fn(s, thread, sample, arg) for every sample; a nonzero status if any. */
 static int
 parallel(SensSet *s, SampleFn fn, const void *arg)
 {
 	int nt = s->nthreads < s->n ? s->nthreads : s->n;
+	Shared sh = {.s = s, .fn = fn, .arg = arg};
 	Job job[64];
 	pthread_t th[64];
 	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
+	atomic_init(&sh.next, 0);
+	atomic_init(&sh.rc, 0);
 	for (int t = 0; t < nt; t++) {
-		job[t] = (Job){s, fn, arg, t, (int)((int64_t)s->n * t / nt),
-			(int)((int64_t)s->n * (t + 1) / nt), 0};
+		job[t] = (Job){&sh, t};
 		if (t > 0 && pthread_create(&th[t], NULL, job_run, &job[t]) != 0)
 			die("cannot start a thread");
 	}
 	job_run(&job[0]);
-	int rc = job[0].rc;
-	for (int t = 1; t < nt; t++) {
+	for (int t = 1; t < nt; t++)
 		pthread_join(th[t], NULL);
-		if (rc == 0)
-			rc = job[t].rc;
-	}
-	return rc;
+	return atomic_load(&sh.rc);
 }
 
 /* ---- boundaries ---- */
@@ -140,6 +152,19 @@ bound_copy(const SensBound *sb, int i, void *arena, int save)
 			memcpy(a + sb->off[k], snap, sb->len[k]);
 		snap += sb->len[k];
 	}
+}
+
+/* The arena of sample i holds boundary sb's snapshot bytes. */
+static int
+bound_same(const SensBound *sb, int i, const void *arena)
+{
+	const unsigned char *snap = sb->data + (size_t)i * sb->bytes, *a = arena;
+	for (int k = 0; k < sb->nrange; k++) {
+		if (memcmp(a + sb->off[k], snap, sb->len[k]))
+			return 0;
+		snap += sb->len[k];
+	}
+	return 1;
 }
 
 static int
@@ -212,9 +237,10 @@ argmax(const float *v, int64_t n)
 	return (int32_t)best;
 }
 
-/* Sample i's top-1 and squared error against the exact output 0. */
+/* Sample i's top-1 and squared error against the exact output 0, into
+ * slot i of top and err. */
 static void
-score_sample(SensSet *s, int i, const float *y)
+score_sample(const SensSet *s, int i, const float *y, int32_t *top, double *err)
 {
 	const float *y0 = (const float *)s->y0[0] + (size_t)i * (size_t)s->ncls;
 	double e = 0;
@@ -222,19 +248,19 @@ score_sample(SensSet *s, int i, const float *y)
 		double dd = (double)y[j] - (double)y0[j];
 		e += dd * dd;
 	}
-	s->top[i] = argmax(y, s->ncls);
-	s->err[i] = isfinite(e) ? e : INFINITY;
+	top[i] = argmax(y, s->ncls);
+	err[i] = isfinite(e) ? e : INFINITY;
 }
 
 static void
-score_reduce(const SensSet *s, Score *sc)
+score_reduce(const SensSet *s, const int32_t *top, const double *err, Score *sc)
 {
 	int ok = 0;
 	double e = 0;
 	for (int i = 0; i < s->n; i++) {
 		int ref = s->label ? s->label[i] : s->top0[i];
-		ok += s->top[i] == ref;
-		e += s->err[i];
+		ok += top[i] == ref;
+		e += err[i];
 	}
 	sc->n = s->n;
 	sc->metric = (double)ok / s->n;
@@ -272,7 +298,7 @@ hook_after(void *ctx, const Program *p, int step, void *const *outp, int sample)
 					(int64_t)(p->buf[o->buf].size / sizeof(float)), sample);
 		}
 	if (h->pt && h->pt->after == step)
-		h->pt->fn(h->pt, bufptr(p, h->pt->buf, h->in, h->out, h->arena),
+		(void)h->pt->fn(h->pt, bufptr(p, h->pt->buf, h->in, h->out, h->arena),
 			(int64_t)(p->buf[h->pt->buf].size / sizeof(float)), sample);
 }
 
@@ -322,9 +348,8 @@ sens_prepare(SensSet *s, const int *steps, const int *bufs, int nsteps,
 		for (int k = 0; k < p->noutput; k++)
 			s->out[t][k] = aligned_alloc(64, (p->buf[p->output[k]].size + 63) / 64 * 64 + 64);
 	}
-	s->top = xmalloc((size_t)s->n * sizeof *s->top);
 	s->top0 = xmalloc((size_t)s->n * sizeof *s->top0);
-	s->err = xmalloc((size_t)s->n * sizeof *s->err);
+	s->err0 = xmalloc((size_t)s->n * sizeof *s->err0);
 	bounds_make(s, steps, bufs, nsteps);
 	Capture cap = {obs, nobs};
 	int rc = parallel(s, capture_sample, &cap);
@@ -335,11 +360,11 @@ sens_prepare(SensSet *s, const int *steps, const int *bufs, int nsteps,
 		const float *y0 = (const float *)s->y0[0] + (size_t)i * (size_t)s->ncls;
 		for (int64_t j = 0; j < s->ncls; j++)
 			s->y0sq += (double)y0[j] * y0[j];
-		s->top0[i] = argmax(y0, s->ncls);
-		s->top[i] = s->top0[i];
-		s->err[i] = 0;
+		score_sample(s, i, y0, s->top0, s->err0);   /* 0, or INFINITY with a NaN */
 	}
-	score_reduce(s, &s->base);
+	score_reduce(s, s->top0, s->err0, &s->base);
+	s->base.err2 = 0;                              /* the exact model against itself */
+	s->base.snr_db = INFINITY;
 	return 0;
 }
 
@@ -347,31 +372,70 @@ sens_prepare(SensSet *s, const int *steps, const int *bufs, int nsteps,
 typedef struct TrialRun {
 	const Trial *t;
 	const SensBound *b;    /* NULL: from step 0 */
+	const SensBound *same; /* the boundary at t->same_at, or NULL */
 	int from, at_start;
 } TrialRun;
 
+typedef struct TrialBatch {
+	const TrialRun *r;
+	int nt;
+	int32_t *top;          /* nt * n: slot j * n + i */
+	double *err;
+} TrialBatch;
+
+/* Trial j on sample i with thread t's arena. */
 static int
-trial_sample(SensSet *s, int t, int i, const void *arg)
+trial_one(SensSet *s, int t, int i, const TrialBatch *tb, int j)
 {
-	const TrialRun *tr = arg;
+	const TrialRun *tr = &tb->r[j];
 	const Program *p = s->p;
 	const Perturb *pt = &tr->t->pt;
 	const void *in[1] = {s->x + (size_t)i * (size_t)s->insz};
 	void *const *out = s->out[t];
+	int32_t *top = tb->top + (size_t)j * (size_t)s->n;
+	double *err = tb->err + (size_t)j * (size_t)s->n;
 	if (tr->b)
 		bound_copy(tr->b, i, s->arena[t], 0);
 	for (int k = 0; k < p->noutput; k++) {   /* outputs written before the boundary */
 		size_t sz = p->buf[p->output[k]].size;
 		memcpy(out[k], s->y0[k] + (size_t)i * sz, sz);
 	}
-	if (tr->at_start)
-		pt->fn(pt, bufptr(p, pt->buf, in, out, s->arena[t]),
-			(int64_t)(p->buf[pt->buf].size / sizeof(float)), i);
+	if (tr->at_start && !pt->fn(pt, bufptr(p, pt->buf, in, out, s->arena[t]),
+	    (int64_t)(p->buf[pt->buf].size / sizeof(float)), i) && !tr->t->constant)
+		goto exact;
 	HookCtx hc = {s, in, out, s->arena[t], NULL, tr->at_start || pt->after < 0 ? NULL : pt};
 	RunHooks h = {hook_after, &hc, tr->t->constant, i};
-	int rc = prog_run_steps(p, tr->from, p->nstep, in, out, s->arena[t], &h);
-	if (rc == 0)
-		score_sample(s, i, out[0]);
+	int from = tr->from, rc;
+	if (tr->same) {
+		int to = tr->same->step;
+		if ((rc = prog_run_steps(p, from, to, in, out, s->arena[t], &h)) != 0)
+			return rc;
+		int same = bound_same(tr->same, i, s->arena[t]);
+		for (int k = 0; k < p->noutput && same; k++) {
+			size_t sz = p->buf[p->output[k]].size;
+			same = !memcmp(out[k], s->y0[k] + (size_t)i * sz, sz);
+		}
+		if (same)
+			goto exact;
+		from = to;
+	}
+	if ((rc = prog_run_steps(p, from, p->nstep, in, out, s->arena[t], &h)) != 0)
+		return rc;
+	score_sample(s, i, out[0], top, err);
+	return 0;
+exact:   /* the rest of the run is the exact one: its result */
+	top[i] = s->top0[i];
+	err[i] = s->err0[i];
+	return 0;
+}
+
+static int
+trial_sample(SensSet *s, int t, int i, const void *arg)
+{
+	const TrialBatch *tb = arg;
+	int rc = 0;
+	for (int j = 0; j < tb->nt && rc == 0; j++)
+		rc = trial_one(s, t, i, tb, j);
 	return rc;
 }
 
@@ -386,21 +450,42 @@ sens_boundary(const SensSet *s, int step)
 }
 
 int
+sens_trials(SensSet *s, const Trial *t, int nt, Score *sc)
+{
+	if (nt < 1)
+		return 0;
+	TrialRun *r = xmalloc((size_t)nt * sizeof *r);
+	for (int k = 0; k < nt; k++) {
+		TrialRun *tr = &r[k];
+		*tr = (TrialRun){&t[k], NULL, NULL, 0, 0};
+		for (int j = 0; j < s->nbound; j++) {
+			if (s->bound[j].step <= t[k].first) {
+				tr->b = &s->bound[j];
+				tr->from = s->bound[j].step;
+			}
+			if (t[k].same_at > t[k].first && t[k].pt.after < t[k].same_at &&
+			    s->bound[j].step == t[k].same_at)
+				tr->same = &s->bound[j];
+		}
+		tr->at_start = t[k].pt.after >= 0 && tr->from == t[k].pt.after + 1;
+		if (t[k].pt.after >= 0 && tr->from > t[k].pt.after + 1)
+			die("trial: boundary %d is past the perturbed step %d", tr->from, t[k].pt.after);
+	}
+	size_t m = (size_t)nt * (size_t)s->n;
+	TrialBatch tb = {r, nt, xmalloc(m * sizeof *tb.top), xmalloc(m * sizeof *tb.err)};
+	int rc = parallel(s, trial_sample, &tb);
+	for (int k = 0; k < nt && rc == 0; k++)
+		score_reduce(s, tb.top + (size_t)k * (size_t)s->n, tb.err + (size_t)k * (size_t)s->n, &sc[k]);
+	free(tb.top);
+	free(tb.err);
+	free(r);
+	return rc;
+}
+
+int
 sens_trial(SensSet *s, const Trial *t, Score *sc)
 {
-	TrialRun tr = {t, NULL, 0, 0};
-	for (int j = 0; j < s->nbound; j++)
-		if (s->bound[j].step <= t->first) {
-			tr.b = &s->bound[j];
-			tr.from = s->bound[j].step;
-		}
-	tr.at_start = t->pt.after >= 0 && tr.from == t->pt.after + 1;
-	if (t->pt.after >= 0 && tr.from > t->pt.after + 1)
-		die("trial: boundary %d is past the perturbed step %d", tr.from, t->pt.after);
-	int rc = parallel(s, trial_sample, &tr);
-	if (rc == 0)
-		score_reduce(s, sc);
-	return rc;
+	return sens_trials(s, t, 1, sc);
 }
 
 size_t
@@ -433,9 +518,8 @@ sens_release(SensSet *s)
 	free(s->y0);
 	free(s->arena);
 	free(s->out);
-	free(s->top);
 	free(s->top0);
-	free(s->err);
+	free(s->err0);
 	s->bound = NULL;
 	s->arena = NULL;
 	s->y0 = NULL;
