@@ -160,10 +160,11 @@ count_overlaps(const Program *p)
 /* One model: the planned and the flat program on the same pseudo-random
  * inputs give the same bytes. Returns the planned program's overlaps. */
 static int
-check_model(const char *path)
+check_model_plan(const char *path, const char *plan)
 {
 	Options o = {0};
 	o.model = path;
+	o.plan = plan;
 	o.quiet = 1;
 	o.dim[0].name = "N";
 	o.dim[0].value = 1;
@@ -215,6 +216,12 @@ check_model(const char *path)
 	return nov;
 }
 
+static int
+check_model(const char *path)
+{
+	return check_model_plan(path, NULL);
+}
+
 /* Every tests/models/<case>/model.onnx (and tests/models/big/, where the
  * torchvision models were exported). The depthwise and 1x1 convs of
  * mobilenet must take overlapping placements, or the test proves nothing. */
@@ -251,12 +258,41 @@ START_TEST(test_plan_models_bit_exact)
 }
 END_TEST
 
+/* The int8 models of the trained CNNs (uniform 8 bits, calibrated on the
+ * example's images): their depthwise and 1x1 integer convs write over
+ * their inputs (fx_conv_overlaps), and the planned program must still
+ * compute what separate buffers compute. */
+START_TEST(test_plan_fx_models_bit_exact)
+{
+	/* 8-bit weights take the wide and depthwise kernels, 4-bit ones (packed)
+	 * the im2col kernel, whose 1x1 convs read their input in place */
+	static const char *const models[] = {"fmnist_mobilenet", "fmnist_vgg", "fmnist_mobilenet"};
+	static const char *const widths[] = {"8", "8", "4,8"};
+	char *dir = tg_tmpdir("planfx");
+	for (int i = 0; i < 3; i++) {
+		char path[1024], plan[1024];
+		snprintf(path, sizeof path, AXCC_SOURCE_DIR "/tests/models/%s/model.onnx", models[i]);
+		snprintf(plan, sizeof plan, "%s/%d/model.plan.json", dir, i);
+		ck_assert_int_eq(tg_sh(AXCC_BINARY_DIR "/axcc compile -q %s --quantize %s --data "
+			AXCC_SOURCE_DIR "/examples/fmnist/data/images.npy --calib-samples 200 -o %s/%d "
+			"--name model > /dev/null", path, widths[i], dir, i), 0);
+		int nov = check_model_plan(path, plan);
+		if (i != 1)
+			ck_assert_msg(nov >= 3, "%s at %s bits: %d overlapping steps", models[i], widths[i],
+				nov);
+	}
+	tg_sh("rm -rf %s", dir);
+	free(dir);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("plan");
 	tcase_add_test(tc, test_plan_no_overlap_random);
+	tcase_add_test(tc, test_plan_fx_models_bit_exact);
 	tcase_add_test(tc, test_plan_chain_reuses_memory);
 	tcase_add_test(tc, test_plan_models_bit_exact);
 	suite_add_tcase(s, tc);

@@ -157,6 +157,19 @@ static const ConvCase conv_cases[] = {
 	{1, 4, 6, 2, {1, 7, 9}, {1, 3, 2}, {1, 2, 1}, {1, 2, 3}, {0, 2, 1}, 8, 4, 8, AXRT_ACT_NONE, 0},
 	{1, 3, 5, 1, {1, 20, 19}, {1, 7, 7}, {1, 2, 2}, {1, 1, 1}, {0, 3, 3}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 20, 9, 1, {1, 6, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 1},
+	/* fx_conv_wide_i8: odd channel counts (a half-empty pair), channel
+	 * counts not a multiple of AXRT_FX_MR, a wide plane (several tiles of
+	 * 24 positions and a single-vector tail), asymmetric padding */
+	{1, 7, 6, 1, {1, 9, 11}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
+	{1, 5, 9, 1, {1, 30, 29}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 7, 8, AXRT_ACT_NONE, 1},
+	{1, 6, 10, 2, {1, 8, 13}, {1, 3, 2}, {1, 1, 1}, {1, 1, 1}, {0, 2, 1}, 8, 6, 8, AXRT_ACT_CLIP, 0},
+	/* depthwise without padded planes (ORDER FX_DWM): stride 1 and 2,
+	 * odd and even sizes, no padding, a channel multiplier of 2, 5x5 */
+	{1, 5, 5, 5, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_CLIP, 0},
+	{2, 4, 4, 4, {1, 7, 9}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 1},
+	{1, 3, 6, 3, {1, 11, 10}, {1, 5, 5}, {1, 1, 1}, {1, 1, 1}, {0, 2, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
+	{1, 2, 2, 2, {1, 15, 13}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 0, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
+	{1, 1, 16, 1, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	/* 1x1 and 3x3 over planes taller than one block's rows (ORDER FX_BAND) */
 	{1, 40, 8, 1, {1, 13, 12}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 32, 6, 1, {1, 14, 9}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
@@ -314,6 +327,60 @@ START_TEST(test_fx_conv_fast_matches_reference)
 	}
 	ck_assert_int_ge(nfast, 5);
 	ck_assert_int_ge(ndw, 3);
+}
+END_TEST
+
+/* The weights of fx_conv_wide_i8 (ORDER FX_WTILE, axrt_fx.h), written from
+ * the layout's definition: per group and tile of AXRT_FX_MR output
+ * channels, per pair of input channels and tap, the MR channels' codes of
+ * the pair's two channels; 0 for missing channels. */
+static int8_t *
+pack_wide(const ConvCase *cc, const int32_t *w, int64_t kk, size_t *bytes)
+{
+	int cg = cc->c / cc->group, mg = cc->m / cc->group, ntap = cc->k[1] * cc->k[2];
+	int ntile = (mg + AXRT_FX_MR - 1) / AXRT_FX_MR, npair = (cg + 1) / 2;
+	*bytes = (size_t)cc->group * ntile * npair * ntap * AXRT_FX_MR * 2;
+	int8_t *t = calloc(*bytes, 1);
+	size_t i = 0;
+	for (int g = 0; g < cc->group; g++)
+		for (int tile = 0; tile < ntile; tile++)
+			for (int j = 0; j < npair; j++)
+				for (int u = 0; u < ntap; u++)
+					for (int r = 0; r < AXRT_FX_MR; r++)
+						for (int h = 0; h < 2; h++, i++) {
+							int o = tile * AXRT_FX_MR + r, ci = 2 * j + h;
+							if (o < mg && ci < cg)
+								t[i] = (int8_t)w[(g * mg + o) * kk + ci * ntap + u];
+						}
+	return t;
+}
+
+/* fx_conv_wide_i8 (unit strides, 1 or 2 spatial dims, 8-bit weights in
+ * tiles) gives fx_conv's bits. */
+START_TEST(test_fx_conv_wide_matches_reference)
+{
+	int nwide = 0;
+	for (size_t ci = 0; ci < sizeof conv_cases / sizeof *conv_cases; ci++) {
+		const ConvCase *cc = &conv_cases[ci];
+		if (cc->xbits > 8 || cc->wbits > 8 || cc->wbits < 5 || cc->in[0] != 1 ||
+		    cc->stride[1] != 1 || cc->stride[2] != 1)
+			continue;
+		ConvData d;
+		size_t bytes;
+		conv_setup(cc, 1, &d);
+		void *want = run_conv(K_fx_conv, &d);
+		int8_t *tiles = pack_wide(cc, d.w, d.kk, &bytes);
+		free(d.wpk);
+		d.wpk = tiles;
+		void *got = run_conv(K_fx_conv_wide_i8, &d);
+		ck_assert_msg(memcmp(want, got, (size_t)d.ny * store_bytes(d.p.yt)) == 0,
+			"case %zu: fx_conv_wide_i8 differs from the reference", ci);
+		nwide++;
+		free(want);
+		free(got);
+		conv_free(&d);
+	}
+	ck_assert_int_ge(nwide, 8);
 }
 END_TEST
 
@@ -778,6 +845,81 @@ START_TEST(test_fx_lower_cnn_matches_simulation)
 		ck_assert_msg(y[o] == want, "y[%d] = %g, expected %g", o, y[o], want);
 	}
 	codegen_matches_interp(g, "fxcnn", x, 72, y, 4);
+	graph_free(g);
+	mb_free(b);
+}
+END_TEST
+
+/* Node i of op `op` in graph order (0 the first). */
+static Node *
+find_nth(Graph *g, int op, int i)
+{
+	for (int j = 0; j < g->nnode; j++)
+		if (!g->node[j]->dead && g->node[j]->op == op && i-- == 0)
+			return g->node[j];
+	ck_abort_msg("no node %d of op %d", i, op);
+	return NULL;
+}
+
+/* A small MobileNet-like model in 8 bits -- a 3x3 conv (fx_conv_wide_i8),
+ * a 2x2 MaxPool, depthwise convs at stride 2 and 1 (ORDER FX_DWM), a 1x1
+ * conv (the flat wide case), GlobalAveragePool and a Gemm (the int8
+ * gemv) -- generated as C built with -O3 -march=native (the AVX2 paths on
+ * x86) gives the interpreter's outputs (the portable paths, checked
+ * against the reference kernels above) bit for bit. */
+START_TEST(test_fx_lower_mobile_codegen_matches_interp)
+{
+	float x[1024], wa[216], wb[54], wc[54], wd[30], gw[15], y[3];
+	for (int i = 0; i < 1024; i++) x[i] = (float)rnd(0, 3000) / 1000.0f;
+	for (int i = 0; i < 216; i++) wa[i] = (float)rnd(-500, 500) / 1000.0f;
+	for (int i = 0; i < 54; i++) wb[i] = (float)rnd(-900, 900) / 1000.0f;
+	for (int i = 0; i < 54; i++) wc[i] = (float)rnd(-900, 900) / 1000.0f;
+	for (int i = 0; i < 30; i++) wd[i] = (float)rnd(-900, 900) / 1000.0f;
+	for (int i = 0; i < 15; i++) gw[i] = (float)rnd(-900, 900) / 1000.0f;
+	MB *b = mb_new(13);
+	mb_input(b, "x", DT_F32, 4, D(1, 4, 16, 16));
+	mb_init_f32(b, "WA", 4, D(6, 4, 3, 3), wa, -1);
+	mb_init_f32(b, "WB", 4, D(6, 1, 3, 3), wb, -1);
+	mb_init_f32(b, "WC", 4, D(6, 1, 3, 3), wc, -1);
+	mb_init_f32(b, "WD", 4, D(5, 6, 1, 1), wd, -1);
+	mb_init_f32(b, "G", 2, D(5, 3), gw, -1);
+	Onnx__NodeProto *n = mb_node(b, "Conv", "ca", "x,WA", "a");
+	mb_attr_ints(b, n, "pads", 4, D(1, 1, 1, 1));
+	mb_node(b, "Relu", "ra", "a", "ar");
+	n = mb_node(b, "MaxPool", "mp", "ar", "am");
+	mb_attr_ints(b, n, "kernel_shape", 2, D(2, 2));
+	mb_attr_ints(b, n, "strides", 2, D(2, 2));
+	n = mb_node(b, "Conv", "cb", "am,WB", "bb");
+	mb_attr_ints(b, n, "pads", 4, D(1, 1, 1, 1));
+	mb_attr_ints(b, n, "strides", 2, D(2, 2));
+	mb_attr_int(b, n, "group", 6);
+	n = mb_node(b, "Conv", "cc", "bb,WC", "c");
+	mb_attr_ints(b, n, "pads", 4, D(1, 1, 1, 1));
+	mb_attr_int(b, n, "group", 6);
+	mb_node(b, "Conv", "cd", "c,WD", "d");
+	mb_node(b, "GlobalAveragePool", "gap", "d", "p");
+	mb_node(b, "Flatten", "flat", "p", "f");
+	mb_node(b, "Gemm", "fc", "f,G", "y");
+	mb_output(b, "y");
+	Diag d = diag_capture();
+	Graph *g = load(b, &d);
+	Tensor *yq, *xq = fx_boundaries(g, &yq);
+	set_fmt(xq, 8, 5);
+	for (int i = 0; i < 4; i++) {
+		Node *cv = find_nth(g, OP_CONV, i);
+		set_fmt(cv->in[1], 8, 7);
+		set_fmt(cv->out[0], 8, 3 + i % 2);
+	}
+	set_fmt(find_op(g, OP_MAXPOOL)->out[0], 8, 3);
+	set_fmt(find_op(g, OP_GLOBALAVERAGEPOOL)->out[0], 8, 5);
+	set_fmt(find_op(g, OP_FLATTEN)->out[0], 8, 5);
+	set_fmt(find_op(g, OP_GEMM)->in[1], 8, 7);
+	set_fmt(yq, 16, 8);
+	const void *in[1] = {x};
+	void *out[1] = {y};
+	ck_assert_msg(run_graph(g, &d, in, out) == 0, "run: %s", d.all);
+	ck_assert_msg(y[0] != y[1] || y[1] != y[2], "constant outputs: a weak test");
+	codegen_matches_interp(g, "fxmobile", x, 1024, y, 3);
 	graph_free(g);
 	mb_free(b);
 }
@@ -1274,10 +1416,12 @@ main(void)
 	tcase_add_test(k, test_fx_shift_matches_double);
 	tcase_add_test(k, test_fx_conv_reference_matches_double);
 	tcase_add_test(k, test_fx_conv_fast_matches_reference);
+	tcase_add_test(k, test_fx_conv_wide_matches_reference);
 	tcase_add_test(k, test_fx_gemm_reference_and_fast);
 	tcase_add_test(k, test_fx_pool_matches_double);
 	tcase_add_test(k, test_fx_add_mul_broadcast_matches_double);
 	tcase_add_test(lw, test_fx_lower_cnn_matches_simulation);
+	tcase_add_test(lw, test_fx_lower_mobile_codegen_matches_interp);
 	tcase_add_test(lw, test_fx_lower_rejects_unsupported_op);
 	tcase_add_test(lw, test_fx_lower_errors_name_the_node);
 	tcase_add_test(lw, test_fx_lower_add_mul_sum);

@@ -46,11 +46,49 @@ typedef struct FxW {
 	int *frac;         /* per row */
 	int qbits;
 	int64_t maxabs;    /* largest |code| */
+	uint8_t *buf;      /* the packed rows (fx_pack_w), bytes long */
+	size_t bytes;
 } FxW;
 
 /* Quantizes the float rows (rows x k, row-major) of constant w with its
  * format (per row when w->qchfrac) and packs them with row stride a
  * multiple of `align` (ORDER FX_WPACK). Returns the buffer, or -1. */
+/* ORDER FX_WTILE: the 8-bit weights of fx_conv_wide_i8 rearranged from
+ * rows (stride kp) into its tiles (axrt_fx.h). */
+static uint8_t *
+fx_wide_tiles(Lower *l, const uint8_t *rowbuf, int32_t kp, const axrt_fxconv_params *p,
+	size_t *bytes)
+{
+	int32_t cg = p->c / p->group, mg = p->m / p->group, ntap = p->k[1] * p->k[2];
+	int32_t ntile = (mg + AXRT_FX_MR - 1) / AXRT_FX_MR, npair = (cg + 1) / 2;
+	uint8_t *t;
+
+	*bytes = (size_t)p->group * ntile * npair * ntap * AXRT_FX_MR * 2;
+	t = arena_alloc(l->a, *bytes + 1);
+	memset(t, 0, *bytes + 1);
+	for (int32_t g = 0; g < p->group; g++)
+		for (int32_t r = 0; r < mg; r++)
+			for (int32_t c = 0; c < cg; c++)
+				for (int32_t u = 0; u < ntap; u++) {
+					size_t tile = (size_t)(g * ntile + r / AXRT_FX_MR);
+					size_t d = (((tile * npair + c / 2) * ntap + u) * AXRT_FX_MR +
+						r % AXRT_FX_MR) * 2 + c % 2;
+					t[d] = rowbuf[(size_t)(g * mg + r) * kp + (size_t)c * ntap + u];
+				}
+	return t;
+}
+
+/* The buffer of fx_pack_w's weights: its rows, or with `wide` (8-bit
+ * weights of fx_conv_wide_i8) its tiles. */
+static int
+fx_w_const(Lower *l, const Tensor *w, FxW *o, const axrt_fxconv_params *wide)
+{
+	if (wide)
+		o->buf = fx_wide_tiles(l, o->buf, o->kp, wide, &o->bytes);
+	return lower_const(l, arena_printf(l->a, "%s_fx%d", w->name, o->wbits),
+		o->wbits == 16 ? DT_I16 : o->wbits == 8 ? DT_I8 : DT_U8, o->bytes, o->buf);
+}
+
 static int
 fx_pack_w(Node *n, Lower *l, const Tensor *w, const float *rv, int64_t rows, int64_t k,
 	int32_t align, FxW *o)
@@ -97,8 +135,9 @@ fx_pack_w(Node *n, Lower *l, const Tensor *w, const float *rv, int64_t rows, int
 				buf[e >> 2] |= (uint8_t)((q & 3) << ((e & 3) * 2));
 		}
 	}
-	return lower_const(l, arena_printf(l->a, "%s_fx%d", w->name, o->wbits),
-		o->wbits == 16 ? DT_I16 : o->wbits == 8 ? DT_I8 : DT_U8, bytes, buf);
+	o->buf = buf;
+	o->bytes = bytes;
+	return 0;
 }
 
 /* Bias (rows floats, scaled by `scale`, or NULL) as int32 at each row's
@@ -183,6 +222,38 @@ fx_check_const(Node *n, Diag *d, const Tensor *t, const char *what)
 	return 0;
 }
 
+/* Whether the output of a fast conv may start at its input's address (the
+ * planner's overlap, lead 0), so that int8 models keep the arena that float
+ * ones get from their overlapping kernels. The kernels below consume an
+ * input region before writing the output bytes that land on it:
+ * - ORDER FX_DW/FX_DWM (depthwise, one output per channel): channel g's
+ *   plane is copied to the scratch before output plane g is written, and
+ *   output planes 0..g, no larger in bytes than input planes, end within
+ *   input planes 0..g;
+ * - ORDER FX_WBAND (1x1, stride 1, no padding, same plane, equal code
+ *   widths): a band of rows of every input channel is packed before the
+ *   same rows of any output channel are written, and later bands read only
+ *   later rows;
+ * - ORDER FX_1X1 (fx_conv_i8, same 1x1 convs): a block of positions of
+ *   every input channel is moved to the scratch before the same positions
+ *   of any output channel are written, later blocks read later positions.
+ * One image, one group. */
+static int
+fx_conv_overlaps(KernelId kid, const axrt_fxconv_params *p)
+{
+	int64_t ipl = (int64_t)p->in[1] * p->in[2], opl = (int64_t)p->out[1] * p->out[2];
+
+	if (p->n != 1 || p->in[0] != 1 || p->xt != AXRT_DT_INT8)
+		return 0;
+	if (kid == K_fx_conv_direct_i8)
+		return p->group == p->c && p->m == p->c &&
+			opl * (p->yt == AXRT_DT_INT16 ? 2 : 1) <= ipl;
+	if (kid == K_fx_conv_wide_i8 || kid == K_fx_conv_i8)
+		return p->group == 1 && p->yt == AXRT_DT_INT8 && p->k[0] == 1 && p->out[0] == 1 &&
+			AXRT_FX_CONV_1X1(p) && opl == ipl;
+	return 0;
+}
+
 int
 fx_lower_conv(Node *n, Lower *l)
 {
@@ -192,7 +263,7 @@ fx_lower_conv(Node *n, Lower *l)
 	FxFmt fx, fy;
 	FxW fw;
 	int64_t k, bmax;
-	int in[4], out[1], fast, direct;
+	int in[4], out[1], fast, direct, wide;
 	KernelId kid = K_fx_conv;
 	size_t scratch = 0;
 
@@ -210,11 +281,15 @@ fx_lower_conv(Node *n, Lower *l)
 	 * depthwise and few-tap convs direct, the others im2col + dot products */
 	fast = fx.t == AXRT_DT_INT8 && w->qbits <= 8;
 	direct = p.in[0] == 1 && (p.group == p.c || (k <= FX_DIRECT_MAXK && k > p.c / p.group));
-	in[1] = fx_pack_w(n, l, w, w->init, p.m, k, fast && !direct ? AXRT_FX_KB : 1, &fw);
-	if (in[1] < 0)
+	/* unit strides in 1 or 2 dims: over the padded width, no im2col */
+	wide = fast && !direct && p.in[0] == 1 && p.stride[1] == 1 && p.stride[2] == 1 &&
+		p.k[1] * p.k[2] <= AXRT_FX_WIDE_TAPS && w->qbits > 4;
+	if (fx_pack_w(n, l, w, w->init, p.m, k, fast && !direct && !wide ? AXRT_FX_KB : 1, &fw) < 0)
 		return -1;
 	fx_bias_shift(l, n, b ? b->init : NULL, 1.0f, p.m, &fw, &fx, &fy, &in[2], &in[3], &bmax);
 	fast = fast && fx_acc32(&fx, &fw, k, bmax);
+	wide = wide && fast;
+	in[1] = fx_w_const(l, w, &fw, wide ? &p : NULL);
 	p.kp = fw.kp;
 	p.xt = fx.t;
 	p.wbits = fw.wbits;
@@ -226,6 +301,23 @@ fx_lower_conv(Node *n, Lower *l)
 		int64_t wp = (int64_t)(p.out[2] - 1) * p.stride[2] + (int64_t)(p.k[2] - 1) * p.dil[2] + 1;
 		kid = K_fx_conv_direct_i8;
 		scratch = AXRT_FX_DIRECT_SCRATCH(p.c / p.group, hp, wp, k, p.out[2]);
+		if (p.c == p.group && p.stride[1] == p.stride[2] &&
+		    p.k[1] * p.k[2] <= AXRT_FX_WIDE_TAPS) {     /* ORDER FX_DW */
+			int64_t s = p.stride[2], hq = (hp + s - 1) / s, wq = (wp + s - 1) / s;
+			scratch = AXRT_FX_DW_SCRATCH(s, hq, wq, (p.out[1] - 1) * wq + p.out[2], p.kp,
+				(int64_t)p.in[1] * p.in[2]);
+			if (AXRT_FX_DWM_FITS(&p))       /* ORDER FX_DWM */
+				scratch = AXRT_FX_DWM_SCRATCH(p.k[1], p.k[2], p.in[1], p.in[2],
+					(int64_t)(p.out[1] - 1) * s * p.in[2] + (int64_t)(p.out[2] - 1) * s + 1,
+					(int64_t)p.out[1] * p.out[2], p.kp);
+		}
+	} else if (fast && wide) {
+		int64_t kh = (int64_t)(p.k[1] - 1) * p.dil[1] + 1;
+		int64_t wp = (int64_t)(p.out[2] - 1) + (int64_t)(p.k[2] - 1) * p.dil[2] + 1;
+		int64_t rows = AXRT_FX_WIDE_ROWS(p.c / p.group, kh, wp, p.k[1] * p.k[2], p.out[1]);
+		kid = K_fx_conv_wide_i8;      /* ORDER FX_WBAND */
+		scratch = AXRT_FX_WIDE_SCRATCH(p.c / p.group, rows + kh - 1, wp, p.k[1] * p.k[2],
+			(rows - 1) * wp + p.out[2]);
 	} else if (fast) {
 		int64_t hp = (int64_t)(p.out[1] - 1) * p.stride[1] + (int64_t)(p.k[1] - 1) * p.dil[1] + 1;
 		int64_t wp = (int64_t)(p.out[2] - 1) * p.stride[2] + (int64_t)(p.k[2] - 1) * p.dil[2] + 1;
@@ -233,11 +325,16 @@ fx_lower_conv(Node *n, Lower *l)
 		if (rows < p.out[1])       /* ORDER FX_BAND: one block's rows */
 			hp = (rows - 1) * p.stride[1] + (int64_t)(p.k[1] - 1) * p.dil[1] + 1;
 		kid = K_fx_conv_i8;
-		scratch = AXRT_FX_CONV_SCRATCH(p.kp, p.in[0] == 1 ? p.c / p.group * hp * wp : 0);
+		scratch = AXRT_FX_CONV_SCRATCH(p.kp, p.in[0] == 1 && p.k[0] == 1 && p.out[0] == 1 &&
+			AXRT_FX_CONV_1X1(&p) ? 0 : p.in[0] == 1 ? p.c / p.group * hp * wp : 0);
 	}
 	in[0] = lower_buf(l, n->in[0]);
 	out[0] = lower_buf(l, n->out[0]);
-	lower_step(l, n, kid, &p, 4, in, 1, out, scratch);
+	Step *st = lower_step(l, n, kid, &p, 4, in, 1, out, scratch);
+	if (fx_conv_overlaps(kid, &p)) {
+		st->overlap = 0;
+		st->lead = 0;
+	}
 	return 0;
 }
 
@@ -283,10 +380,10 @@ fx_lower_gemm(Node *n, Lower *l)
 		for (int64_t j = 0; j < k; j++)
 			rows[o * k + j] = ((const float *)w->init)[tb ? o * k + j : j * nn + o];
 	memset(&p, 0, sizeof p);
-	in[1] = fx_pack_w(n, l, w, rows, nn, k, fx.t == AXRT_DT_INT8 && w->qbits <= 8 && !ta ?
-		AXRT_FX_KB : 1, &fw);
-	if (in[1] < 0)
+	if (fx_pack_w(n, l, w, rows, nn, k, fx.t == AXRT_DT_INT8 && w->qbits <= 8 && !ta ?
+	    AXRT_FX_KB : 1, &fw) < 0)
 		return -1;
+	in[1] = fx_w_const(l, w, &fw, NULL);
 	fx_bias_shift(l, n, c ? c->init : NULL, beta, nn, &fw, &fx, &fy, &in[2], &in[3], &bmax);
 	p.m = (int32_t)m;
 	p.n = (int32_t)nn;

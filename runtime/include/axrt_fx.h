@@ -18,11 +18,12 @@
  *   y = clamp(sat(shift(v, s)), lo, hi) where [lo, hi] is [0, max] for RELU,
  *   the Clip bounds quantized to y's format for CLIP, the full range else.
  *
- * Weights (conv, gemm) are rows, one per output channel, of K codes each,
- * row r starting at element r * kp (kp >= K; elements K..kp of a row are
- * 0). wbits is the storage: 8 (int8), 16 (int16), 4 (two codes per byte:
- * element e in the low nibble of byte e/2 when e is even, else the high
- * nibble; row r starts at byte r*kp/2, kp even) or 2 (four codes per byte,
+ * Weights (conv, gemm) are rows (fx_conv_wide_i8 has its own tiles), one
+ * per output channel, of K codes each, row r starting at element r * kp
+ * (kp >= K; elements K..kp of a row are 0). wbits is the storage: 8
+ * (int8), 16 (int16), 4 (two codes per byte: element e in the low nibble
+ * of byte e/2 when e is even, else the high nibble; row r starts at byte
+ * r*kp/2, kp even) or 2 (four codes per byte,
  * element e in bits 2*(e%4)..2*(e%4)+1 of byte e/4; kp a multiple of 4).
  * Sub-byte codes are two's complement in their 4 or 2 bits.
  * ORDER FX_WPACK: compiler/ops/fx_nn.c (fx_pack_w) writes this layout. */
@@ -83,8 +84,25 @@
  * and row int32 sums tap by tap across the row -- with equal strides across
  * all rows at once, over the padded width (depthwise convs, and convs
  * with few taps per output, where im2col rows would be short). Scratch:
- * AXRT_FX_DIRECT_SCRATCH(c/group, hp, wp, K, out[2]) bytes. Both fast paths
- * give fx_conv's bits. */
+ * AXRT_FX_DIRECT_SCRATCH(c/group, hp, wp, K, out[2]) bytes.
+ * fx_conv_wide_i8: int8 x, 1 or 2 spatial dims, strides 1, at most
+ * AXRT_FX_WIDE_TAPS taps (k[1] * k[2]), 8-bit weights not in rows but in
+ * tiles (ORDER FX_WTILE, written by compiler/ops/fx_nn.c): for each group,
+ * each tile of AXRT_FX_MR output channels (the last one completed with
+ * zero channels), each pair j of input channels (2j, 2j+1; a zero channel
+ * completes an odd c/group), each tap t (k[1] * k[2], row-major), each
+ * channel r of the tile: the two codes of channel r for input channels 2j
+ * and 2j+1 at tap t -- (c/group+1)/2 * taps * MR * 2 int8 per tile; kp is
+ * unused. Per image and group the input planes are zero-padded (hp x wp)
+ * with channels in pairs, interleaved as int16 (c, c+1 at each position);
+ * per tile, the sums of all output rows at once over the padded width
+ * (flat index oy * wp + ox, columns past out[2] dropped), one pair of
+ * products per int32 lane (vpmaddwd under AVX2, plain C else), each weight
+ * pair broadcast: no im2col and no horizontal sums. Scratch:
+ * AXRT_FX_WIDE_SCRATCH(c/group, hp, wp, k[1] * k[2], wide), wide =
+ * (out[1] - 1) * wp + out[2]. All three fast paths give fx_conv's bits;
+ * the AVX2 code (compiled where __AVX2__ is defined) computes the same
+ * integers as the portable C. */
 #define AXRT_FXCONV_PARAMS(F, A) \
 	F(int32_t, n) \
 	F(int32_t, c) \
@@ -123,6 +141,11 @@
  * (rows - 1) * stride[1] + (k[1] - 1) * dil[1] + 1 of them, or all hp when
  * rows >= out[1]. */
 #define AXRT_FX_CONV_ROWS(nb, out2) (((nb) - 1) / (out2) + 2)
+/* ORDER FX_1X1: a 2-D 1x1 conv, stride 1, no padding, that fx_conv_i8
+ * runs on its input in place: no padded planes (padded 0 below). */
+#define AXRT_FX_CONV_1X1(p) \
+	((p)->k[1] == 1 && (p)->k[2] == 1 && (p)->stride[1] == 1 && (p)->stride[2] == 1 && \
+	 (p)->pad[1] == 0 && (p)->pad[2] == 0 && (p)->out[1] == (p)->in[1] && (p)->out[2] == (p)->in[2])
 /* ORDER FX_SLACK: fx_im2col_2d moves kernel rows of up to 8 taps 8
  * elements at a time; the rows are followed by the weight tile (>= 64
  * bytes) and the padded planes by the slack at the end. */
@@ -132,6 +155,55 @@
 #define AXRT_FX_DIRECT_SCRATCH(cg, hp, wp, kk, out2) \
 	((size_t)((cg) + 3) * (size_t)(hp) * (size_t)(wp) * 2u + (size_t)(kk) * 2u + \
 	 (size_t)(out2) * 4u + 256u)
+/* ORDER FX_DW, FX_DWGEOM: fx_conv_direct_i8 with one input channel per
+ * group, equal strides s and at most AXRT_FX_WIDE_TAPS taps splits the
+ * padded plane (hp x wp) into s*s phase planes of hq = ceil(hp/s) x
+ * wq = ceil(wp/s) and sums n16 = wide rounded up to 16 positions, wide =
+ * (out[1] - 1) * wq + out[2]; its scratch is this instead (plane: in[1] *
+ * in[2]). */
+#define AXRT_FX_DW_SCRATCH(s, hq, wq, wide, kp, plane) \
+	((size_t)(s) * (size_t)(s) * ((size_t)(hq) * (size_t)(wq) + 16u) * 2u + \
+	 ((size_t)(s) * (size_t)(wq) + 32u + (size_t)(plane)) * 2u + \
+	 (((size_t)(wide) + 15u) / 16u * 16u) * 6u + (size_t)(kp) + 336u)
+/* ORDER FX_DWM: where this holds (p a pointer to the params), the kernel
+ * of FX_DW works on the unpadded plane instead, with this scratch (wide =
+ * (out[1] - 1) * s * in[2] + (out[2] - 1) * s + 1, opl = out[1] * out[2]). */
+#define AXRT_FX_DWM_FITS(p) \
+	((p)->c == (p)->group && (p)->stride[1] == (p)->stride[2] && \
+	 ((p)->stride[2] == 1 || (p)->stride[2] == 2) && (p)->dil[1] == 1 && (p)->dil[2] == 1 && \
+	 (p)->k[1] <= 7 && (p)->k[2] <= 7 && (p)->pad[1] < (p)->k[1] && (p)->pad[2] < (p)->k[2] && \
+	 ((p)->out[2] - 1) * (p)->stride[2] + 1 <= (p)->in[2])
+#define AXRT_FX_R16(n) (((size_t)(n) + 15u) / 16u * 16u)
+#define AXRT_FX_MAXZ(a, b) ((size_t)(a) > (size_t)(b) ? (size_t)(a) : (size_t)(b))
+#define AXRT_FX_DWM_SCRATCH(k1, k2, in1, in2, wide, opl, kp) \
+	((size_t)(k2) * ((size_t)(k1) * (size_t)(in2) + (size_t)(k2) + 48u + \
+	   AXRT_FX_MAXZ((size_t)(in1) * (size_t)(in2), \
+	     AXRT_FX_R16(wide) + (size_t)(k1) * (size_t)(in2) + (size_t)(k2))) * 2u + \
+	 AXRT_FX_R16(wide) * 4u + (size_t)(opl) * 4u + (size_t)(kp) + 320u)
+#define AXRT_FX_WIDE_TAPS 64
+#define AXRT_FX_WIDE_SCRATCH(cg, hp, wp, ntap, wide) \
+	((size_t)(((cg) + 1) / 2) * ((size_t)(hp) * (size_t)(wp) + 16u) * 4u + \
+	 (size_t)(((cg) + 1) / 2) * (size_t)(ntap) * AXRT_FX_MR * 4u + \
+	 (size_t)AXRT_FX_MR * (((size_t)(wide) + 7u) / 8u * 8u) * 4u + (size_t)(wide) * 2u + \
+	 (size_t)(((cg) + 1) / 2) * (size_t)(ntap) * 4u + 384u)
+/* ORDER FX_WBAND: fx_conv_wide_i8 goes over bands of output rows, as many
+ * rows as keep the scratch above within AXRT_FX_WIDE_BUDGET bytes (at least
+ * one, at most out1): rows = AXRT_FX_WIDE_ROWS(cg, kh, wp, ntap, out1) for
+ * the dilated kernel height kh, and hp = rows + kh - 1, wide = (rows - 1) *
+ * wp + out[2] in AXRT_FX_WIDE_SCRATCH. Bands keep the int16 pair planes from
+ * growing with the image (the arena is what approximation must shrink);
+ * each band re-packs kh - 1 rows of halo. */
+#define AXRT_FX_WIDE_BUDGET 8192
+#define AXRT_FX_WIDE_FIXED(cg, kh, wp, ntap) \
+	((int64_t)(((cg) + 1) / 2) * ((int64_t)((kh) - 1) * (wp) + 16) * 4 + \
+	 (int64_t)(((cg) + 1) / 2) * (ntap) * (AXRT_FX_MR + 1) * 4 + AXRT_FX_MR * 28 + 384)
+#define AXRT_FX_WIDE_PERROW(cg, wp) \
+	((int64_t)(((cg) + 1) / 2) * (wp) * 4 + (int64_t)AXRT_FX_MR * (wp) * 4 + (int64_t)(wp) * 2)
+#define AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) \
+	(AXRT_FX_WIDE_FIXED(cg, kh, wp, ntap) + AXRT_FX_WIDE_PERROW(cg, wp) >= AXRT_FX_WIDE_BUDGET ? 1 : \
+	 (AXRT_FX_WIDE_BUDGET - AXRT_FX_WIDE_FIXED(cg, kh, wp, ntap)) / AXRT_FX_WIDE_PERROW(cg, wp))
+#define AXRT_FX_WIDE_ROWS(cg, kh, wp, ntap, out1) \
+	((int32_t)(AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) < (out1) ? AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) : (out1)))
 
 /* fxgemm: Y[i][o] = epilogue(bias[o] + sum_k A[i][k] * W[o][k]) for the
  * m x k codes A (xt; row-major, or k x m when trans_a) and the weight rows

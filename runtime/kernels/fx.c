@@ -2,12 +2,15 @@
  * conversions, conv, gemm, pooling, Add/Mul, tables for Sigmoid/Tanh and
  * Softmax. The arithmetic is specified in axrt_fx.h; the reference kernels
  * come first, the int8 fast paths (fx_conv_i8, fx_conv_direct_i8,
- * fx_gemm_i8, and the int8 branches of the others) after them, computing
- * the same integers with int32 sums. */
+ * fx_gemm_i8, fx_conv_wide_i8, and the int8 branches of the others)
+ * after them, computing the same integers with int32 sums. */
 #include "axrt.h"
 #include "axrt_fx.h"
 #include <stddef.h>
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>      /* fx_wide_tile's vpmaddwd; portable C otherwise */
+#endif
 
 /* The conv/gemm epilogue of axrt_fx.h: accumulator v (bias included) with
  * requantization shift s becomes a saturated, clamped code. */
@@ -344,7 +347,20 @@ fx_maxpool_i8(const axrt_fxpool_params *p, const int8_t *x, int8_t *y)
 		for (int32_t pl = 0; pl < p->planes; pl++, x += plane)   /* the common 2x2 */
 			for (int32_t oy = 0; oy < p->out[1]; oy++, y += p->out[2]) {
 				const int8_t *r0 = x + (int64_t)2 * oy * p->in[2], *r1 = r0 + p->in[2];
-				for (int32_t ox = 0; ox < p->out[2]; ox++) {
+				int32_t ox = 0;
+#if defined(__AVX2__)
+				/* 8 outputs from 16 codes of each row while the reads
+				 * stay in the plane: the rows' maximum, then that of the
+				 * even and odd codes, sign-extended to int16 */
+				for (; ox + 8 <= p->out[2] && (r1 - x) + 2 * ox + 16 <= plane; ox += 8) {
+					__m128i v = _mm_max_epi8(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox)),
+						_mm_loadu_si128((const __m128i *)(r1 + 2 * ox)));
+					__m128i m = _mm_max_epi16(_mm_srai_epi16(_mm_slli_epi16(v, 8), 8),
+						_mm_srai_epi16(v, 8));
+					_mm_storel_epi64((__m128i *)(y + ox), _mm_packs_epi16(m, m));
+				}
+#endif
+				for (; ox < p->out[2]; ox++) {
 					int8_t a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1];
 					int8_t b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1];
 					y[ox] = a > b ? a : b;
@@ -388,8 +404,15 @@ axrt_fx_globalavgpool(const axrt_fxgpool_params *p, const void *const *in, void 
 	(void)scratch;
 	for (int32_t pl = 0; pl < p->planes; pl++) {
 		int64_t s = 0, base = (int64_t)pl * p->size;
-		for (int32_t i = 0; i < p->size; i++)
-			s += axrt_fx_ld(in[0], p->xt, base + i);
+		if (p->xt == AXRT_DT_INT8 && p->size <= (1 << 23)) {   /* int32 sums suffice */
+			const int8_t *x = (const int8_t *)in[0] + base;
+			int32_t s32 = 0;
+			for (int32_t i = 0; i < p->size; i++)
+				s32 += x[i];
+			s = s32;
+		} else
+			for (int32_t i = 0; i < p->size; i++)
+				s += axrt_fx_ld(in[0], p->xt, base + i);
 		axrt_fx_st(out[0], p->yt, pl,
 			axrt_fx_sat(fx_div_round(s, p->shift, p->size, p->round), p->ybits));
 	}
@@ -806,7 +829,44 @@ fx_epilogue_row(const axrt_fxconv_params *p, const int32_t *acc, int32_t n, int3
 	up = p->round != AXRT_FIXED_TRUNC;  /* +1 when r > half, or r == half and q odd */
 	if (p->yt == AXRT_DT_INT8) {
 		int8_t *y8 = (int8_t *)y + base;
-		for (int32_t i = 0; i < n; i++) {
+		int32_t i = 0;
+#if defined(__AVX2__)
+		/* 32 at a time: the same operations lane by lane (vpsrad is the
+		 * floor shift), packed to int8 without saturating (lo and hi
+		 * lie in the int8 range) and put back in order */
+		__m256i vb = _mm256_set1_epi32(b), vm = _mm256_set1_epi32(mask);
+		__m256i vh = _mm256_set1_epi32(half), vu = _mm256_set1_epi32(-up), one = _mm256_set1_epi32(1);
+		__m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+		__m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+		__m128i cnt = _mm_cvtsi32_si128(s);
+#define FX_EPI8(k) do { \
+		__m256i v_ = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + i + 8 * (k))), vb); \
+		__m256i t_ = _mm256_sra_epi32(v_, cnt), r_ = _mm256_and_si256(v_, vm); \
+		r_ = _mm256_add_epi32(r_, _mm256_and_si256(t_, one)); \
+		t_ = _mm256_sub_epi32(t_, _mm256_and_si256(_mm256_cmpgt_epi32(r_, vh), vu)); \
+		q[k] = _mm256_max_epi32(_mm256_min_epi32(t_, vhi), vlo); \
+	} while (0)
+		for (; i + 32 <= n; i += 32) {
+			__m256i q[4], a, c;
+			FX_EPI8(0);
+			FX_EPI8(1);
+			FX_EPI8(2);
+			FX_EPI8(3);
+			a = _mm256_packs_epi32(q[0], q[1]);
+			c = _mm256_packs_epi32(q[2], q[3]);
+			a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, c), perm);
+			_mm256_storeu_si256((__m256i *)(y8 + i), a);
+		}
+		for (; i + 8 <= n; i += 8) {     /* then 8 at a time */
+			__m256i q[1], a;
+			FX_EPI8(0);
+			a = _mm256_packs_epi32(q[0], q[0]);
+			a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, a), perm);
+			_mm_storel_epi64((__m128i *)(y8 + i), _mm256_castsi256_si128(a));
+		}
+#undef FX_EPI8
+#endif
+		for (; i < n; i++) {
 			int32_t v = acc[i] + b, q = v >= 0 ? v >> s : ~(~v >> s), r = v & mask;
 			q += (r + (q & 1) > half) & up;
 			q = q > hi ? hi : q;     /* two plain clamps: vpminsd, vpmaxsd */
@@ -843,16 +903,21 @@ axrt_fx_conv_i8(const axrt_fxconv_params *p, const void *const *in, void *const 
 	int32_t rows = AXRT_FX_CONV_ROWS(nbk, p->out[2]);
 	int whole = rows >= p->out[1];
 	int flat = p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1;
+	/* ORDER FX_1X1: a 1x1 conv over the whole unpadded plane reads its
+	 * input in place (its im2col reads each position exactly once) */
+	int inplace = flat && AXRT_FX_CONV_1X1(p);
 	const int8_t *w[AXRT_FX_MR];
 
 	for (int32_t b = 0; b < p->n; b++)
 		for (int32_t g = 0; g < p->group; g++) {
 			const int8_t *xg = (const int8_t *)in[0] + ((int64_t)b * p->c + (int64_t)g * cg) * plane;
-			if (flat && whole)
+			if (flat && whole && !inplace)
 				fx_pad_planes(p, xg, cg, 0, hp, wp, pad);
 			for (int32_t p0 = 0; p0 < npos; p0 += nbk) {
 				int32_t nb = npos - p0 < nbk ? npos - p0 : nbk;
-				if (flat && whole)
+				if (inplace)
+					fx_im2col_2d(p, xg, cg, hp, wp, 0, p0, nb, xc);
+				else if (flat && whole)
 					fx_im2col_2d(p, pad, cg, hp, wp, 0, p0, nb, xc);
 				else if (flat) {
 					int32_t oy0 = p0 / p->out[2], oy1 = (p0 + nb - 1) / p->out[2];
@@ -910,9 +975,34 @@ fx_dot4x1_b(int32_t k, const int8_t *restrict w0, const int8_t *restrict w1,
 	const int8_t *restrict w2, const int8_t *restrict w3, const int8_t *restrict x0,
 	int32_t *restrict acc)
 {
-	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
 
-	for (int32_t i = 0; i < k; i++) {
+#if defined(__AVX2__)
+	/* 16 codes at a time widened to int16, vpmaddwd, horizontal sums at
+	 * the end (the same integers; the order of int32 sums that do not
+	 * overflow does not matter) */
+	__m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+	__m128i h;
+	for (; i + 16 <= k; i += 16) {
+		__m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x0 + i)));
+		c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(a,
+			_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w0 + i)))));
+		c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(a,
+			_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w1 + i)))));
+		c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(a,
+			_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w2 + i)))));
+		c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(a,
+			_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w3 + i)))));
+	}
+	/* four horizontal sums at once: pairwise adds, then the halves */
+	c0 = _mm256_hadd_epi32(_mm256_hadd_epi32(c0, c1), _mm256_hadd_epi32(c2, c3));
+	h = _mm_add_epi32(_mm256_castsi256_si128(c0), _mm256_extracti128_si256(c0, 1));
+	s0 = _mm_extract_epi32(h, 0);
+	s1 = _mm_extract_epi32(h, 1);
+	s2 = _mm_extract_epi32(h, 2);
+	s3 = _mm_extract_epi32(h, 3);
+#endif
+	for (; i < k; i++) {
 		int16_t a = x0[i];
 		s0 += w0[i] * a; s1 += w1[i] * a;
 		s2 += w2[i] * a; s3 += w3[i] * a;
@@ -1019,6 +1109,233 @@ fx_direct_wide(const axrt_fxconv_params *p, const int16_t *pad, const int16_t *w
 	}
 }
 
+/* ORDER FX_DW: one input channel per group (depthwise convs, and convs
+ * of a one-channel image) with equal strides s. The padded plane is split
+ * into s*s phase planes (space to depth): phase (a, b) holds the padded
+ * rows s*i + a and columns s*j + b, hq x wq each (ORDER FX_DWGEOM), so
+ * that every tap reads output flat index f = oy * wq + ox plus a constant
+ * in one phase plane: contiguous runs that gcc vectorizes, for any
+ * stride. Sums over n16 (wide rounded up to 16) positions, so no scalar
+ * tails; the extra ones read the zeroed slack and are dropped. */
+AXRT_PRIVATE void
+fx_dw_pack(const axrt_fxconv_params *p, const int8_t *x, int32_t s, int32_t hq, int32_t wq,
+	int64_t ps, int16_t *q, int16_t *tmp)
+{
+	int32_t wt = s * wq, n = p->in[1] * p->in[2];
+	int16_t *cv = tmp + wt + 16;
+
+	/* the plane widened in one run, then its rows moved 16 at a time:
+	 * the excess lands in the following row (written after this one), in
+	 * this row's right padding (zeroed after it) or in the slack */
+	for (int32_t i = 0; i < n; i++)
+		cv[i] = x[i];
+	for (int32_t i = 0; i < s * hq; i++) {
+		int32_t iy = i - p->pad[1], j, a = p->pad[2] < wt ? p->pad[2] : wt, e = a + p->in[2];
+		int16_t *d = s == 1 ? q + (int64_t)i * wq : tmp;
+		const int16_t *src = cv + (int64_t)iy * p->in[2] - a;
+		if (iy < 0 || iy >= p->in[1])
+			a = e = 0;        /* a padding row */
+		e = e < wt ? e : wt;
+		for (j = 0; j < a; j++)
+			d[j] = 0;
+		for (; j < e; j += 16)
+			memcpy(d + j, src + j, 32);
+		for (j = e; j < wt; j++)
+			d[j] = 0;
+		if (s == 1)
+			continue;
+		for (int32_t b = 0; b < s; b++) {
+			int16_t *r = q + (int64_t)(i % s * s + b) * ps + (int64_t)(i / s) * wq;
+			for (int32_t m = 0; m < wq; m++)
+				r[m] = tmp[m * s + b];
+		}
+	}
+	for (int32_t ph = 0; ph < s * s; ph++)
+		for (int64_t i = (int64_t)hq * wq; i < ps; i++)
+			q[(int64_t)ph * ps + i] = 0;
+}
+
+/* ORDER FX_DWM: fx_dw_i8 without padded planes where the kernel fits
+ * (dil 1, stride s of 1 or 2, the needed columns within the input width
+ * W = in[2], pads below the kernel size): the sums at stride 1 over the
+ * flat index F = Y * W + X of the unpadded plane, tap (r, c) reading F +
+ * (r - pad[1]) * W + c - pad[2]. A read that would wrap around to the
+ * neighbouring row reads a column that no valid output reads through that
+ * tap, so it comes from a copy of the plane per column offset with those
+ * columns zeroed; the rows above and below are zero margins. Outputs at
+ * stride 2 are every other sum of every other row. */
+/* row[i] = the sum over taps t of wv[t] * src[t][f0 + i], i < n (products
+ * of int8 codes fit int16, so gcc multiplies 16 lanes at once). */
+AXRT_PRIVATE void
+fx_dw_sums(const int16_t *const *src, const int16_t *wv, int32_t ntap, int64_t f0, int64_t n,
+	int32_t *row)
+{
+	if (ntap == 9) {   /* 3x3: all nine taps in one pass */
+		const int16_t *r0 = src[0] + f0, *r1 = src[1] + f0, *r2 = src[2] + f0;
+		const int16_t *r3 = src[3] + f0, *r4 = src[4] + f0, *r5 = src[5] + f0;
+		const int16_t *r6 = src[6] + f0, *r7 = src[7] + f0, *r8 = src[8] + f0;
+		int16_t w0 = wv[0], w1 = wv[1], w2 = wv[2], w3 = wv[3], w4 = wv[4];
+		int16_t w5 = wv[5], w6 = wv[6], w7 = wv[7], w8 = wv[8];
+		for (int64_t i = 0; i < n; i++)
+			row[i] = (int16_t)(w0 * r0[i]) + (int16_t)(w1 * r1[i]) + (int16_t)(w2 * r2[i]) +
+				(int16_t)(w3 * r3[i]) + (int16_t)(w4 * r4[i]) + (int16_t)(w5 * r5[i]) +
+				(int16_t)(w6 * r6[i]) + (int16_t)(w7 * r7[i]) + (int16_t)(w8 * r8[i]);
+		return;
+	}
+	for (int64_t i = 0; i < n; i++)
+		row[i] = 0;
+	for (int32_t t = 0; t < ntap; t++) {
+		const int16_t *r = src[t] + f0;
+		int16_t wt = wv[t];
+		for (int64_t i = 0; i < n; i++)
+			row[i] += (int16_t)(wt * r[i]);
+	}
+}
+
+AXRT_PRIVATE void
+fx_dwm_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t s = p->stride[2], W = p->in[2], k1 = p->k[1], k2 = p->k[2], mg = p->m / p->group;
+	int64_t plane = (int64_t)p->in[1] * W, opl = (int64_t)p->out[1] * p->out[2];
+	int64_t top = (int64_t)p->pad[1] * W + p->pad[2], len, wide, n16, nrow16;
+	int16_t *m = (int16_t *)fx_align(scratch), wv[49];
+	const int16_t *src[49];
+	int32_t *row, *cb;
+	int8_t *wbuf;
+	int direct = s == 1 && p->out[2] == W;
+
+	wide = (int64_t)(p->out[1] - 1) * s * W + (int64_t)(p->out[2] - 1) * s + 1;
+	n16 = (wide + 15) / 16 * 16;
+	nrow16 = ((p->out[2] - 1) * s + 1 + 15) / 16 * 16;
+	len = top + n16 + (int64_t)(k1 - 1 - p->pad[1]) * W + (k2 - 1 - p->pad[2]) + 16;
+	len = (len < top + plane + 16 ? top + plane + 16 : len + 15) / 16 * 16;
+	row = (int32_t *)fx_align(m + (size_t)k2 * len);
+	cb = (int32_t *)fx_align(row + n16);
+	wbuf = (int8_t *)fx_align(cb + opl);
+	for (int32_t t = 0; t < k1 * k2; t++)
+		src[t] = m + (int64_t)(t % k2) * len + top + (int64_t)(t / k2 - p->pad[1]) * W +
+			(t % k2 - p->pad[2]);
+	memset(m, 0, (size_t)k2 * (size_t)len * 2);   /* the margins, once */
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t g = 0; g < p->group; g++) {
+			const int8_t *x = (const int8_t *)in[0] + ((int64_t)b * p->c + g) * plane;
+			/* copy 0 widened, the others copied from it, then the
+			 * columns that only wrapped reads reach zeroed */
+			for (int64_t i = 0; i < plane; i++)
+				m[top + i] = x[i];
+			for (int32_t c = 1; c < k2; c++)
+				memcpy(m + c * len + top, m + top, (size_t)plane * 2);
+			for (int32_t c = 0; c < k2; c++) {
+				int32_t dc = c - p->pad[2], lo = dc < 0 ? W + dc : 0, hi = dc < 0 ? W : dc;
+				int16_t *mc = m + c * len + top;
+				for (int32_t ix = lo; ix < hi; ix++)   /* columns: no memset calls */
+					for (int32_t iy = 0; iy < p->in[1]; iy++)
+						mc[(int64_t)iy * W + ix] = 0;
+			}
+			for (int32_t o = g * mg; o < (g + 1) * mg; o++) {
+				const int8_t *w = fx_wrow(in[1], p->wbits, p->kp, o, wbuf);
+				int64_t ybase = ((int64_t)b * p->m + o) * opl;
+				for (int32_t t = 0; t < k1 * k2; t++)
+					wv[t] = w[t];
+				if (s == 1)
+					fx_dw_sums(src, wv, k1 * k2, 0, n16, row);
+				else    /* stride 2: the even rows only */
+					for (int32_t oy = 0; oy < p->out[1]; oy++) {
+						fx_dw_sums(src, wv, k1 * k2, (int64_t)oy * 2 * W, nrow16, row);
+						for (int32_t ox = 0; ox < p->out[2]; ox++)
+							cb[oy * p->out[2] + ox] = row[2 * ox];
+					}
+				if (direct) {
+					fx_epilogue_row(p, row, (int32_t)opl, bias ? bias[o] : 0, sh[o], out[0], ybase);
+					continue;
+				}
+				if (s == 1)
+					for (int32_t oy = 0; oy < p->out[1]; oy++)
+						for (int32_t ox = 0; ox < p->out[2]; ox++)
+							cb[oy * p->out[2] + ox] = row[(int64_t)oy * W + ox];
+				fx_epilogue_row(p, cb, (int32_t)opl, bias ? bias[o] : 0, sh[o], out[0], ybase);
+			}
+		}
+}
+
+AXRT_PRIVATE void
+fx_dw_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t s = p->stride[2], ntap = p->k[1] * p->k[2], mg = p->m / p->group;
+	int32_t hp = (p->out[1] - 1) * s + (p->k[1] - 1) * p->dil[1] + 1;
+	int32_t wp = (p->out[2] - 1) * s + (p->k[2] - 1) * p->dil[2] + 1;
+	int32_t hq = (hp + s - 1) / s, wq = (wp + s - 1) / s;
+	int32_t wide = (p->out[1] - 1) * wq + p->out[2], n16 = (wide + 15) / 16 * 16;
+	int64_t ps = (int64_t)hq * wq + 16, plane = (int64_t)p->in[1] * p->in[2];
+	int64_t opl = (int64_t)p->out[1] * p->out[2];
+	int16_t *q = (int16_t *)fx_align(scratch), *tmp, wv[AXRT_FX_WIDE_TAPS];
+	int8_t *wbuf;
+	int32_t *row, off[AXRT_FX_WIDE_TAPS];
+	char *ybuf;
+	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
+
+	tmp = (int16_t *)fx_align(q + (size_t)(s * s) * ps);
+	row = (int32_t *)fx_align(tmp + (size_t)s * wq + 32 + (size_t)plane);
+	ybuf = (char *)fx_align(row + n16);
+	wbuf = (int8_t *)fx_align(ybuf + (size_t)n16 * 2 + 16);
+	for (int32_t t = 0; t < ntap; t++) {
+		int32_t r = t / p->k[2] * p->dil[1], c = t % p->k[2] * p->dil[2];
+		off[t] = (r % s * s + c % s) * (int32_t)ps + r / s * wq + c / s;
+	}
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t g = 0; g < p->group; g++) {
+			fx_dw_pack(p, (const int8_t *)in[0] + ((int64_t)b * p->c + g) * plane, s, hq, wq, ps,
+				q, tmp);
+			for (int32_t o = g * mg; o < (g + 1) * mg; o++) {
+				const int8_t *w = fx_wrow(in[1], p->wbits, p->kp, o, wbuf);
+				int64_t ybase = ((int64_t)b * p->m + o) * opl;
+				for (int32_t t = 0; t < ntap; t++)
+					wv[t] = w[t];
+				if (ntap == 9) {   /* 3x3: all nine taps in one pass */
+					const int16_t *r0 = q + off[0], *r1 = q + off[1], *r2 = q + off[2];
+					const int16_t *r3 = q + off[3], *r4 = q + off[4], *r5 = q + off[5];
+					const int16_t *r6 = q + off[6], *r7 = q + off[7], *r8 = q + off[8];
+					int16_t w0 = wv[0], w1 = wv[1], w2 = wv[2], w3 = wv[3], w4 = wv[4];
+					int16_t w5 = wv[5], w6 = wv[6], w7 = wv[7], w8 = wv[8];
+					for (int32_t i = 0; i < n16; i++)
+						row[i] = (int16_t)(w0 * r0[i]) + (int16_t)(w1 * r1[i]) +
+							(int16_t)(w2 * r2[i]) + (int16_t)(w3 * r3[i]) +
+							(int16_t)(w4 * r4[i]) + (int16_t)(w5 * r5[i]) +
+							(int16_t)(w6 * r6[i]) + (int16_t)(w7 * r7[i]) +
+							(int16_t)(w8 * r8[i]);
+				} else {
+					for (int32_t i = 0; i < n16; i++)
+						row[i] = 0;
+					for (int32_t t = 0; t < ntap; t++) {
+						const int16_t *src = q + off[t];
+						int16_t wt = wv[t];
+						for (int32_t i = 0; i < n16; i++)
+							row[i] += (int16_t)(wt * src[i]);
+					}
+				}
+				if (wq == p->out[2]) {    /* no padded columns */
+					fx_epilogue_row(p, row, wide, bias ? bias[o] : 0, sh[o], out[0], ybase);
+					continue;
+				}
+				fx_epilogue_row(p, row, n16, bias ? bias[o] : 0, sh[o], ybuf, 0);
+				for (int32_t oy = 0; oy < p->out[1]; oy++) {
+					char *d = (char *)out[0] + (ybase + (int64_t)oy * p->out[2]) * es;
+					const char *src = ybuf + (size_t)oy * wq * es;
+					int32_t nb = p->out[2] * (int32_t)es;
+					/* 16 bytes at a time where the excess stays in this
+					 * plane's later rows (written after this one) */
+					if ((int64_t)(p->out[1] - 1 - oy) * nb < 16)
+						memcpy(d, src, (size_t)nb);
+					else
+						for (int32_t j = 0; j < nb; j += 16)
+							memcpy(d + j, src + j, 16);
+				}
+			}
+		}
+}
+
 /* Direct conv, int8 x, 1 or 2 spatial dims: per image and group, the cg
  * input planes zero-padded to int16 (hp x wp each), then per output channel
  * and row, int32 sums tap by tap across the row; products of int8 codes fit
@@ -1041,6 +1358,13 @@ axrt_fx_conv_direct_i8(const axrt_fxconv_params *p, const void *const *in, void 
 	char *ybuf;
 	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
 
+	if (cg == 1 && p->stride[1] == sx && p->k[1] * p->k[2] <= AXRT_FX_WIDE_TAPS) {
+		if (AXRT_FX_DWM_FITS(p))
+			fx_dwm_i8(p, in, out, scratch);     /* ORDER FX_DWM */
+		else
+			fx_dw_i8(p, in, out, scratch);      /* ORDER FX_DW */
+		return AXRT_OK;
+	}
 	pp = (int64_t)hp * wp;
 	wv = (int16_t *)fx_align(pad + (size_t)(cg * pp));
 	row = (int32_t *)fx_align(wv + (size_t)cg * ntap);
@@ -1092,6 +1416,227 @@ axrt_fx_conv_direct_i8(const axrt_fxconv_params *p, const void *const *in, void 
 					}
 					fx_epilogue_row(p, row, p->out[2], bias ? bias[o] : 0, sh[o], out[0],
 						ybase + (int64_t)oy * p->out[2]);
+				}
+			}
+		}
+	return AXRT_OK;
+}
+
+/* ---- unit-stride convs over the padded width, channels in pairs ---- */
+
+/* The cg planes of group input xg zero-padded (hp x wp) with channels
+ * 2j and 2j+1 interleaved as int16 pairs: pair plane j at xi + j * ps * 2,
+ * position f at [2f, 2f+1] (0 for the missing channel of an odd cg);
+ * positions pp..ps of each plane are 0 (read, then dropped). */
+AXRT_PRIVATE void
+fx_wide_pack(const axrt_fxconv_params *p, const int8_t *xg, int32_t cg, int32_t hp, int32_t wp,
+	int64_t ps, int16_t *xi)
+{
+	int64_t plane = (int64_t)p->in[1] * p->in[2], pp = (int64_t)hp * wp;
+	/* no padding and whole rows: the planes as one run each */
+	int flat = p->pad[1] == 0 && p->pad[2] == 0 && wp == p->in[2] && hp <= p->in[1];
+	int32_t nr = flat ? 1 : hp, rw = flat ? hp * wp : wp;
+
+	for (int32_t j = 0; j < (cg + 1) / 2; j++) {
+		int16_t *d = xi + (int64_t)j * ps * 2;
+		const int8_t *s0 = xg + 2 * j * plane, *s1 = 2 * j + 1 < cg ? s0 + plane : NULL;
+		for (int32_t i = 0; i < nr; i++) {
+			int32_t iy = flat ? 0 : i - p->pad[1], x, a = flat ? 0 : p->pad[2] < wp ? p->pad[2] : wp;
+			int32_t e = flat ? rw : a + p->in[2];
+			int16_t *dr = d + (int64_t)i * rw * 2;
+			int64_t r0 = (int64_t)iy * p->in[2] - a;    /* plane index of column 0 */
+			if (iy < 0 || iy >= p->in[1])
+				a = e = 0;      /* a padding row */
+			e = e < rw ? e : rw;
+			/* zeros 8 pairs at a time (fixed-size stores, no calls): the
+			 * excess is overwritten below or lands as the excess below */
+			for (x = 0; x < a; x += 8)
+				memset(dr + 2 * x, 0, 32);
+			x = a;
+			/* 16 positions at a time while the reads stay in the plane:
+			 * the excess lands in the following row (written after this
+			 * one), in this row's right padding (zeroed below) or in the
+			 * slack */
+			for (; x < e && r0 + x + 16 <= plane; x += 16) {
+				int8_t t0[16], t1[16];
+				memcpy(t0, s0 + r0 + x, 16);
+				if (s1)
+					memcpy(t1, s1 + r0 + x, 16);
+				else
+					memset(t1, 0, 16);
+#if defined(__AVX2__)
+				__m256i a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)t0));
+				__m256i a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)t1));
+				__m256i lo = _mm256_unpacklo_epi16(a0, a1), hi = _mm256_unpackhi_epi16(a0, a1);
+				_mm256_storeu_si256((__m256i *)(dr + 2 * x), _mm256_permute2x128_si256(lo, hi, 0x20));
+				_mm256_storeu_si256((__m256i *)(dr + 2 * x + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+#else
+				for (int32_t u = 0; u < 16; u++) {
+					dr[2 * (x + u)] = t0[u];
+					dr[2 * (x + u) + 1] = t1[u];
+				}
+#endif
+			}
+			for (; x < e; x++) {
+				dr[2 * x] = s0[r0 + x];
+				dr[2 * x + 1] = (int16_t)(s1 ? s1[r0 + x] : 0);
+			}
+			for (x = e; x < rw; x += 8)
+				memset(dr + 2 * x, 0, 32);
+		}
+		memset(d + 2 * pp, 0, 64);       /* the slack: ps - pp = 16 pairs */
+	}
+}
+
+/* Sums of AXRT_FX_MR channels at nv * 8 positions from f (nv 1 to 3):
+ * acc[r * as + i] = sum over pairs j and taps t of the pair product of
+ * position f + i + off[t] of pair plane j with weight pair wt[(j * ntap +
+ * t) * MR + r] (two int16). One vpmaddwd per pair of channels, 8 positions,
+ * one output channel: no horizontal sums. */
+#if defined(__AVX2__)
+AXRT_PRIVATE void
+fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_t *wt, int32_t nv,
+	int32_t *acc, int32_t as)
+{
+	__m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+	__m256i c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+
+	for (int32_t u = 0; u < nstep; u++) {
+		const int16_t *x = xi + offs[u], *w = wt + (int64_t)u * AXRT_FX_MR * 2;
+		int32_t w0, w1, w2, w3;
+		__m256i x0 = _mm256_loadu_si256((const __m256i *)x), b;
+		memcpy(&w0, w, 4);
+		memcpy(&w1, w + 2, 4);
+		memcpy(&w2, w + 4, 4);
+		memcpy(&w3, w + 6, 4);
+		if (nv == 3) {
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(x + 16));
+			__m256i x2 = _mm256_loadu_si256((const __m256i *)(x + 32));
+			b = _mm256_set1_epi32(w0);
+			c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, b));
+			c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, b));
+			c02 = _mm256_add_epi32(c02, _mm256_madd_epi16(x2, b));
+			b = _mm256_set1_epi32(w1);
+			c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, b));
+			c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, b));
+			c12 = _mm256_add_epi32(c12, _mm256_madd_epi16(x2, b));
+			b = _mm256_set1_epi32(w2);
+			c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, b));
+			c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, b));
+			c22 = _mm256_add_epi32(c22, _mm256_madd_epi16(x2, b));
+			b = _mm256_set1_epi32(w3);
+			c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, b));
+			c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, b));
+			c32 = _mm256_add_epi32(c32, _mm256_madd_epi16(x2, b));
+		} else {
+			c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, _mm256_set1_epi32(w0)));
+			c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, _mm256_set1_epi32(w1)));
+			c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, _mm256_set1_epi32(w2)));
+			c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, _mm256_set1_epi32(w3)));
+		}
+	}
+	_mm256_storeu_si256((__m256i *)acc, c00);
+	_mm256_storeu_si256((__m256i *)(acc + as), c10);
+	_mm256_storeu_si256((__m256i *)(acc + 2 * as), c20);
+	_mm256_storeu_si256((__m256i *)(acc + 3 * as), c30);
+	if (nv == 3) {
+		_mm256_storeu_si256((__m256i *)(acc + 8), c01);
+		_mm256_storeu_si256((__m256i *)(acc + 16), c02);
+		_mm256_storeu_si256((__m256i *)(acc + as + 8), c11);
+		_mm256_storeu_si256((__m256i *)(acc + as + 16), c12);
+		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 8), c21);
+		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 16), c22);
+		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 8), c31);
+		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 16), c32);
+	}
+}
+#else
+AXRT_PRIVATE void
+fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_t *wt, int32_t nv,
+	int32_t *acc, int32_t as)
+{
+	int32_t n = nv * 8;
+
+	for (int32_t r = 0; r < AXRT_FX_MR; r++)
+		for (int32_t i = 0; i < n; i++)
+			acc[r * as + i] = 0;
+	for (int32_t u = 0; u < nstep; u++) {
+		const int16_t *x = xi + offs[u], *w = wt + (int64_t)u * AXRT_FX_MR * 2;
+		for (int32_t r = 0; r < AXRT_FX_MR; r++) {
+			int32_t a = w[2 * r], b = w[2 * r + 1], *c = acc + r * as;
+			for (int32_t i = 0; i < n; i++)
+				c[i] += x[2 * i] * a + x[2 * i + 1] * b;
+		}
+	}
+}
+#endif
+
+AXRT_API axrt_status
+axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out,
+	void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t cg = p->c / p->group, mg = p->m / p->group, ntap = p->k[1] * p->k[2];
+	int32_t npair = (cg + 1) / 2, nvec, as, wide, *offs;
+	int32_t kh = (p->k[1] - 1) * p->dil[1] + 1;
+	int32_t wp = (p->out[2] - 1) + (p->k[2] - 1) * p->dil[2] + 1;
+	int32_t rows = AXRT_FX_WIDE_ROWS(cg, kh, wp, ntap, p->out[1]);   /* ORDER FX_WBAND */
+	int64_t ps = (int64_t)(rows + kh - 1) * wp + 16, plane = (int64_t)p->in[1] * p->in[2];
+	int64_t tsz = (int64_t)npair * ntap * AXRT_FX_MR * 2;    /* codes per tile */
+	int64_t opl = (int64_t)p->out[1] * p->out[2];
+	int16_t *xi = (int16_t *)fx_align(scratch), *wt;
+	int32_t *acc;
+	char *ybuf;
+	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
+
+	wide = (rows - 1) * wp + p->out[2];
+	as = (wide + 7) / 8 * 8;
+	wt = (int16_t *)fx_align(xi + (size_t)npair * ps * 2);
+	acc = (int32_t *)fx_align(wt + tsz);
+	ybuf = (char *)fx_align(acc + (size_t)AXRT_FX_MR * as);
+	offs = (int32_t *)fx_align(ybuf + (size_t)wide * es);
+	/* step u = j * ntap + t: pair plane j, tap t, in int16 elements */
+	for (int32_t u = 0; u < npair * ntap; u++) {
+		int32_t t = u % ntap;
+		offs[u] = (int32_t)((u / ntap * ps + t / p->k[2] * p->dil[1] * wp +
+			t % p->k[2] * p->dil[2]) * 2);
+	}
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t g = 0; g < p->group; g++)
+		for (int32_t y0 = 0; y0 < p->out[1]; y0 += rows) {
+			const int8_t *xg = (const int8_t *)in[0] + ((int64_t)b * p->c + (int64_t)g * cg) * plane;
+			axrt_fxconv_params q = *p;
+			int32_t nr = p->out[1] - y0 < rows ? p->out[1] - y0 : rows, bw;
+
+			/* the band: output rows y0 .. y0 + nr - 1 read input rows
+			 * y0 - pad .. y0 - pad + nr + kh - 2 (stride 1) */
+			q.out[1] = nr;
+			q.pad[1] = p->pad[1] - y0;
+			fx_wide_pack(&q, xg, cg, nr + kh - 1, wp, ps, xi);
+			bw = (nr - 1) * wp + p->out[2];
+			nvec = (bw + 7) / 8;
+			for (int32_t o = 0; o < mg; o += AXRT_FX_MR) {
+				int32_t nrow = mg - o < AXRT_FX_MR ? mg - o : AXRT_FX_MR, oc = g * mg + o, v;
+				/* the tile's weights (ORDER FX_WTILE) widened to int16 */
+				const int8_t *ws = (const int8_t *)in[1] +
+					((int64_t)g * ((mg + AXRT_FX_MR - 1) / AXRT_FX_MR) + o / AXRT_FX_MR) * tsz;
+				for (int64_t i = 0; i < tsz; i++)
+					wt[i] = ws[i];
+				for (v = 0; v < nvec; v += v + 3 <= nvec ? 3 : 1)
+					fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
+						v + 3 <= nvec ? 3 : 1, acc + (size_t)v * 8, as);
+				for (int32_t r = 0; r < nrow; r++) {
+					int64_t ybase = ((int64_t)b * p->m + oc + r) * opl + (int64_t)y0 * p->out[2];
+					if (wp == p->out[2]) {     /* no padded columns */
+						fx_epilogue_row(p, acc + r * as, bw, bias ? bias[oc + r] : 0,
+							sh[oc + r], out[0], ybase);
+						continue;
+					}
+					fx_epilogue_row(p, acc + r * as, bw, bias ? bias[oc + r] : 0, sh[oc + r],
+						ybuf, 0);
+					for (int32_t oy = 0; oy < nr; oy++)
+						memcpy((char *)out[0] + (ybase + (int64_t)oy * p->out[2]) * es,
+							ybuf + (size_t)oy * wp * es, (size_t)p->out[2] * es);
 				}
 			}
 		}
