@@ -51,6 +51,10 @@ int pass_bnfold(Graph *g, PassCtx *cx);
 /* fuse.c -- fuses Relu/Clip/LeakyRelu/... into the preceding Conv/Gemm/
  * MatMul when it is the only consumer (Node.act). needs: IR_SHAPES */
 int pass_fuse(Graph *g, PassCtx *cx);
+/* qdq.c -- DequantizeLinear -> op -> QuantizeLinear patterns onto integer
+ * kernels (docs/QDQ.md); folds the constant DequantizeLinear nodes
+ * passes/infer.c leaves. needs: IR_SHAPES */
+int pass_qdq(Graph *g, PassCtx *cx);
 /* dce.c -- removes nodes whose outputs reach no graph output. */
 int pass_dce(Graph *g, PassCtx *cx);
 

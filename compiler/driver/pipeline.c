@@ -9,6 +9,7 @@
 static const Pass pipeline[] = {
 	/* name       run            needs      gives                  breaks */
 	{"infer",    pass_infer,    0,         IR_SHAPES | IR_FOLDED, 0},
+	{"qdq",      pass_qdq,      IR_SHAPES, 0,                     0},
 	{"simplify", pass_simplify, IR_SHAPES, 0,                     0},
 	{"bnfold",   pass_bnfold,   IR_SHAPES, 0,                     0},
 	{"fuse",     pass_fuse,     IR_SHAPES, 0,                     0},

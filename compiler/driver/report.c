@@ -19,9 +19,12 @@ node_cost(const Node *n)
 	for (int i = n->nout - 1; i >= 0; i--)
 		if (n->out[i])
 			y = n->out[i];   /* the first output present */
+	if (n->op == OP_QLINEARCONV || n->op == OP_QLINEARMATMUL || n->op == OP_QDQGEMM)
+		w = n->nin > 3 ? n->in[3] : NULL;   /* after x, its scale and zero point */
 	if (!w || !y || w->rank < 1 || y->rank < 0)
 		return c;
 	switch (n->op) {
+	case OP_QLINEARCONV:
 	case OP_CONV:
 		if (w->dim[0] > 0)
 			c.macs = tensor_numel(y) * (tensor_numel(w) / w->dim[0]);
@@ -37,7 +40,11 @@ node_cost(const Node *n)
 		break;
 	}
 	case OP_MATMUL:
+	case OP_QLINEARMATMUL:
 		c.macs = tensor_numel(y) * (n->in[0]->rank ? n->in[0]->dim[n->in[0]->rank - 1] : 1);
+		break;
+	case OP_QDQGEMM:   /* passes/qdq.c: B is 2-D, k x n or n x k with transB */
+		c.macs = tensor_numel(y) * w->dim[attr_i(n, "transB", 0) ? 1 : 0];
 		break;
 	case OP_RNN: case OP_GRU: case OP_LSTM: {
 		/* per step and batch entry: the W (D x G*H x I) and R (D x G*H x H)

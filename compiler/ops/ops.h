@@ -34,7 +34,7 @@ int op_lookup(const char *onnx);      /* OpKind or OP_UNKNOWN */
 FAMILY(conv) FAMILY(pool) FAMILY(gemm) FAMILY(unary) FAMILY(binary)
 FAMILY(norm) FAMILY(reduce) FAMILY(shape) FAMILY(misc) FAMILY(select) FAMILY(quant) FAMILY(rnn) FAMILY(signal) FAMILY(loss) FAMILY(string)
 
-FAMILY(control) FAMILY(fx)
+FAMILY(control) FAMILY(fx) FAMILY(qdq)
 #undef FAMILY
 
 /* fx.c: whether n computes on fixed-point codes (an input that is not a

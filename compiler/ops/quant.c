@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "axrt.h"
+#include "qdq.h"
 #include "window.h"
 
 static const DType q8[] = {DT_U8, DT_I8};
@@ -378,6 +379,13 @@ qmm_lower(Node *n, Lower *l)
 	if (p.brank < 0 || qmm_operand(n, l->d, ix->a, ix->as, ix->az, 0, &pa) < 0
 	 || qmm_operand(n, l->d, ix->b, ix->bs, ix->bz, 1, &pb) < 0)
 		return -1;
+	if (n->op == OP_QLINEARMATMUL && qdq_matmul_ok(n)) {   /* integer kernels (docs/QDQ.md) */
+		int rc = qdq_lower_matmul(n, l);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (n->act)
+		return diag_node(l->d, n, "a fused activation on %s is not supported", n->optype);
 	p.a_per_row = pa;
 	p.b_per_col = pb;
 	p.m = a->rank >= 2 ? (int32_t)a->dim[a->rank - 2] : 1;
@@ -541,6 +549,13 @@ qconv_lower(Node *n, Lower *l)
 	p.x_signed = n->in[ix->x]->dtype == DT_I8;
 	p.w_signed = n->in[ix->w]->dtype == DT_I8;
 	p.y_signed = n->out[0]->dtype == DT_I8;
+	if (n->op == OP_QLINEARCONV && qdq_conv_ok(n)) {   /* integer kernels (docs/QDQ.md) */
+		int rc = qdq_lower_conv(n, l, &p);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (n->act)
+		return diag_node(l->d, n, "a fused activation on %s is not supported", n->optype);
 	lower_call(l, n, n->op == OP_QLINEARCONV ? K_qlinearconv_q8 : K_convinteger_i32,
 		&p, (size_t)p.out[2] * sizeof(uint32_t));
 	return 0;
@@ -571,7 +586,7 @@ quant_infer(Node *n, Diag *d)
 int
 quant_lower(Node *n, Lower *l)
 {
-	if (n->act)
+	if (n->act && n->op != OP_QLINEARCONV && n->op != OP_QLINEARMATMUL)
 		return diag_node(l->d, n, "a fused activation on %s is not supported", n->optype);
 	switch (n->op) {
 	case OP_QUANTIZELINEAR:

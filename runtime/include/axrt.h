@@ -20,5 +20,6 @@
 #include "axrt_string.h"
 
 #include "axrt_fx.h"
+#include "axrt_qdq.h"
 
 #endif
