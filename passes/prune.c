@@ -865,9 +865,39 @@ find_site(const Program *p, const Tensor *t, int *step, int *k)
 	return *step >= 0 ? 0 : -1;
 }
 
+/* The other operand of n when n is a residual join of t: an Add of t and
+ * one more activation of t's shape into an output of that shape (their
+ * channels are one unit: a removed channel leaves all three). */
+static Tensor *
+join_other(const Node *n, const Tensor *t)
+{
+	if (n->op != OP_ADD || n->nin != 2 || !n->in[0] || !n->in[1] || !n->out[0] ||
+	    n->in[0] == n->in[1] || (n->in[0] != t && n->in[1] != t))
+		return NULL;
+	Tensor *u = n->in[0] == t ? n->in[1] : n->in[0];
+	if (u->init || !tensor_same_shape(u, t) || !tensor_same_shape(n->out[0], t))
+		return NULL;
+	return u;
+}
+
+/* Whether join n of t needs no replacement of its own: its other operand
+ * is a producer's output read by n alone, whose replacement is measured at
+ * n's output (prune_linear_at), where the readers of the sum get theirs.
+ * (An inverted residual's projection: its output only feeds the Add.) */
+static int
+join_covered(const PruneMap *m, const Node *n, const Tensor *t)
+{
+	Tensor *u = join_other(n, t);
+	if (!u || !u->def || !prune_is_producer(u->def) || prune_is_grouped(u->def) ||
+	    u->is_output || m->nuse[u->id] != 1)
+		return 0;
+	return prune_linear_at(m, u) == prune_mean_at(m, n->out[0]);
+}
+
 /* Whether every reader of site t takes its channels linearly through
  * constant weights (Conv with group 1, Gemm, rank-2 MatMul, or a Flatten
- * into those), where a linear replacement folds into the weights. */
+ * into those), where a linear replacement folds into the weights -- or is
+ * a residual join whose sum has a replacement of its own (join_covered). */
 int
 prune_linear_site(const PruneMap *m, const Tensor *t)
 {
@@ -875,6 +905,8 @@ prune_linear_site(const PruneMap *m, const Tensor *t)
 		return 0;
 	for (int i = 0; i < m->nuse[t->id]; i++) {
 		const Node *n = m->use[t->id][i];
+		if (join_covered(m, n, t))
+			continue;
 		for (int k = 1; k < n->nin; k++)
 			if (n->in[k] == t)
 				return 0;
@@ -905,6 +937,13 @@ prune_linear_at(const PruneMap *m, Tensor *t)
 {
 	t = prune_mean_at(m, t);
 	for (;;) {
+		/* read by a residual join alone (an inverted residual's
+		 * projection): the sum is what the next layers read */
+		const Node *j = !t->is_output && m->nuse[t->id] == 1 ? m->use[t->id][0] : NULL;
+		if (j && join_other(j, t)) {
+			t = prune_mean_at(m, j->out[0]);
+			continue;
+		}
 		if (prune_linear_site(m, t))
 			return t;
 		/* a depthwise conv keeps channel c as channel c: past it, its

@@ -100,12 +100,18 @@ int prune_slice_axis1(const Node *n, int64_t *start, int *idx);
 /* Spatial positions of t per channel (numel / (dim0 * dim1)); 1 for rank 2. */
 int64_t prune_hw(const Tensor *t);
 /* Whether every reader of t takes its channels through constant weights
- * (Conv group 1, Gemm, rank-2 MatMul, or a Flatten into Gemm/MatMul):
+ * (Conv group 1, Gemm, rank-2 MatMul, or a Flatten into Gemm/MatMul), or is
+ * a residual Add covered by the replacement at its sum (prune_linear_at):
  * where a linear replacement folds into weights. */
 int prune_linear_site(const PruneMap *m, const Tensor *t);
 /* Where a linear replacement of producer output t is measured and folded:
  * prune_mean_at(t), followed through depthwise convs (channel c stays c)
- * to the first such linear site; NULL when there is none. */
+ * and through a residual Add that alone reads it (to the sum) to the first
+ * such linear site; NULL when there is none. A site may also be read by a
+ * residual Add whose other operand is a producer's output read by that Add
+ * alone: that producer's replacement is measured at the sum, which covers
+ * the Add's readers (inverted residuals: block input -> expand and Add,
+ * project -> Add only). */
 Tensor *prune_linear_at(const PruneMap *m, Tensor *t);
 
 #endif

@@ -19,7 +19,10 @@
  * weights gain coef times the removed channel's (fold_linear), and the
  * intercept goes into the bias like a mean. Exact for a channel that is
  * affine in the kept ones; on fmnist_vgg it let the optimizer remove
- * 35% of the MACs instead of 13% within a 1-point budget.
+ * 35% of the MACs instead of 13% within a 1-point budget. A residual Add
+ * among the readers takes nothing: the channel leaves its operands and
+ * its sum alike, and the sum's readers get the replacement measured there
+ * (prune_linear_at).
  * Exactness: the float kernels (GEMM, conv through GEMM or im2col, GEMV,
  * depthwise) sum each output in k order from the bias, so removing terms
  * that are exactly zero (an all-zero filter after ReLU, times any weight)

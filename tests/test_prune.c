@@ -873,8 +873,10 @@ START_TEST(test_prune_linear_past_depthwise)
 }
 END_TEST
 
-/* A linear replacement where a reader cannot take it (a residual Add) is
- * refused by name, and prune_fill_linear does not make one there. */
+/* A linear replacement where a reader cannot take it (a residual Add whose
+ * other operand is no layer's output -- a square here -- so that no
+ * replacement is measured at the sum for it) is refused by name, and
+ * prune_fill_linear does not make one there. */
 START_TEST(test_prune_linear_needs_weight_readers)
 {
 	Diag d = diag_capture();
@@ -882,7 +884,8 @@ START_TEST(test_prune_linear_needs_weight_readers)
 	mb_input(b, "x", 1, 4, (int64_t[]){1, 1, 4, 4});
 	conv(b, "c1", "x", "y1", 1, 4, 1, 1, 1, NULL);
 	conv(b, "c2", "y1", "y2", 4, 4, 3, 1, 1, NULL);
-	mb_node(b, "Add", "add", "y1,y2", "s");
+	mb_node(b, "Mul", "sq", "y2,y2", "a2");
+	mb_node(b, "Add", "add", "y1,a2", "s");
 	mb_node(b, "Flatten", "flat", "s", "f");
 	gemm(b, "fc", "f", "y", 64, 3, 1, NULL);
 	mb_output(b, "y");
@@ -898,7 +901,7 @@ START_TEST(test_prune_linear_needs_weight_readers)
 	ck_assert_int_eq(prune_fill_linear(g, pl, x, 16, 4, &d), 0);
 	for (int i = 0; i < pl->nlayer; i++)
 		ck_assert_ptr_null(pl->layer[i].coef);
-	PlanLayer *L = &pl->layer[0];
+	PlanLayer *L = (PlanLayer *)plan_layer(pl, "c1");
 	L->coef = arena_alloc(pl->a, (size_t)L->nch * sizeof *L->coef);   /* forced */
 	memset(L->coef, 0, (size_t)L->nch * sizeof *L->coef);
 	ck_assert_int_eq(prune_apply(g, pl, &d), -1);
@@ -906,6 +909,65 @@ START_TEST(test_prune_linear_needs_weight_readers)
 	plan_free(pl);
 	arena_free(a);
 	graph_free(g);
+	mb_free(b);
+}
+END_TEST
+
+/* Inverted residual (expand, project, Add, expand): a channel of the
+ * residual unit is replaced at the block input for the first expand and
+ * at the sum for the next one (the project conv's output feeds only the
+ * Add), and least squares does better than the means on the samples it
+ * was fitted on: the summed squared output error is smaller. */
+START_TEST(test_prune_linear_residual)
+{
+	Diag d = diag_capture();
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 4, (int64_t[]){1, 2, 5, 5});
+	conv(b, "c1", "x", "y1", 2, 6, 1, 1, 1, NULL);
+	mb_node(b, "Relu", "r1", "y1", "a1");
+	conv(b, "ex", "a1", "y2", 6, 8, 1, 1, 1, NULL);
+	mb_node(b, "Relu", "r2", "y2", "a2");
+	conv(b, "pj", "a2", "y3", 8, 6, 1, 1, 1, NULL);
+	mb_node(b, "Add", "add", "a1,y3", "s");
+	conv(b, "c4", "s", "y", 6, 3, 1, 1, 1, NULL);
+	mb_output(b, "y");
+	Graph *g0 = load_mb(b, &d);
+	float x[16 * 50];
+	for (int i = 0; i < 16 * 50; i++)
+		x[i] = 2 * frand();
+	double err[2];
+	for (int lin = 0; lin < 2; lin++) {
+		Graph *g = load_mb(b, &d);
+		Arena *a = arena_new();
+		PruneUnit *u;
+		int nu = prune_units(g, a, &u, &d);
+		const PruneUnit *ru = unit(u, nu, "c1");
+		ck_assert_int_eq(ru->nlayer, 2);   /* c1 and pj */
+		Plan *pl = plan_new();
+		prune_set(pl, g, ru, (int[]){1, 4}, 2);
+		ck_assert_int_eq((lin ? prune_fill_linear : prune_fill_means)(g, pl, x, 50, 16, &d), 0);
+		for (int k = 0; k < 2; k++) {
+			const PlanLayer *L = plan_layer(pl, k ? "pj" : "c1");
+			ck_assert_int_eq(L->nremoved, 2);
+			ck_assert(lin ? L->coef != NULL : L->coef == NULL);
+		}
+		ck_assert_msg(prune_apply(g, pl, &d) == 0, "%s", d.all);
+		ck_assert_int_eq(node(g, "c4")->in[1]->dim[1], 4);
+		ck_assert_int_eq(node(g, "ex")->in[1]->dim[1], 4);
+		err[lin] = 0;
+		for (int i = 0; i < 16; i++) {
+			float y0[75], y1[75];
+			run(g0, x + 50 * i, y0);
+			run(g, x + 50 * i, y1);
+			for (int k = 0; k < 75; k++)
+				err[lin] += ((double)y1[k] - y0[k]) * ((double)y1[k] - y0[k]);
+		}
+		plan_free(pl);
+		arena_free(a);
+		graph_free(g);
+	}
+	ck_assert_msg(err[1] < err[0], "linear %g, mean %g", err[1], err[0]);
+	graph_free(g0);
 	mb_free(b);
 }
 END_TEST
@@ -1183,6 +1245,7 @@ suite(void)
 	tcase_add_test(tc, test_prune_linear_replacement_is_exact_for_affine_channels);
 	tcase_add_test(tc, test_prune_linear_needs_weight_readers);
 	tcase_add_test(tc, test_prune_linear_past_depthwise);
+	tcase_add_test(tc, test_prune_linear_residual);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("onnx");
 	tcase_add_test(tc, test_prune_ort_plain_cnn);

@@ -13,7 +13,7 @@
 #include "plan.h"
 
 enum { OPT_PRUNE = 1u << 0, OPT_FIXED = 1u << 1, OPT_ALL = OPT_PRUNE | OPT_FIXED };
-enum { OBJ_SIZE, OBJ_ENERGY, OBJ_MACS };   /* ORDER: obj_names */
+enum { OBJ_SIZE, OBJ_ENERGY, OBJ_MACS, OBJ_MACS_SIZE, NOBJ };   /* ORDER: obj_names */
 enum { CRIT_L1, CRIT_L2, CRIT_APOZ, CRIT_MEAN, CRIT_DROP, NCRIT };   /* ORDER: crit_names */
 
 typedef struct OptArgs {
@@ -21,7 +21,10 @@ typedef struct OptArgs {
 	DataArgs da;
 	double budget;         /* tolerated drop of the held-out metric, fraction */
 	unsigned methods;      /* OPT_* */
-	int objective;         /* OBJ_*; -1: macs for prune alone, else size */
+	int objective;         /* OBJ_*; -1: macs+size for prune alone, else size;
+	                        * macs+size: MACs saved, plus twice the weight
+	                        * bytes saved while their fraction saved is below
+	                        * 0.8 of the MACs' (optimize.c, size_weight) */
 	int criterion;         /* CRIT_*: order of channels within a prune unit */
 	int prune_means;       /* 1: plain mean replacement; 0: linear replacement
 	                        * where the readers take it (prune_fill_linear) */

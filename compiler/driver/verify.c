@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "data/data.h"
+#include "plan.h"
 #include "verify.h"
 
 /* One data set: the inputs and (optional) references, plus the outputs of
@@ -43,6 +44,7 @@ typedef struct Case {
 	DataSet *set; int nset;
 	const char *frozen[VERIFY_MAXFILES]; int nfrozen;  /* inputs made constants */
 	Tensor **orig; int norig;  /* the graph inputs before --freeze */
+	int raw;                   /* the plan's io is raw: float inputs take integer codes */
 } Case;
 
 static const char *stage_names[NSTAGE] = {   /* ORDER: VerifyStage */
@@ -436,11 +438,34 @@ match_data(Case *c)
 		order_by_name(s->ref, s->nref, g->output, g->noutput, c->a);
 		if (bind_values(c, s, k == 0) < 0)
 			return -1;
-		for (int i = 0; i < s->nin; i++)
-			if (check_tensor(c, s, "input", i, g->input[i], &s->in[i]) < 0)
+		for (int i = 0; i < s->nin; i++) {
+			/* with io raw, a float input takes integer codes: their type
+			 * is checked against the planned graph (front) */
+			Tensor h = s->in[i];
+			if (c->raw && g->input[i]->dtype == DT_F32 && (h.dtype == DT_I8 ||
+					h.dtype == DT_I16))
+				h.dtype = DT_F32;
+			if (check_tensor(c, s, "input", i, g->input[i], &h) < 0)
 				return -1;
+		}
 	}
 	return 0;
+}
+
+/* Whether the plan of the options (if any) has io raw; -1 when it cannot
+ * be read (apply_plan_opt says why later). */
+static int
+plan_raw(const Options *oo)
+{
+	if (oo->planobj)
+		return oo->planobj->io_raw;
+	if (!oo->plan)
+		return 0;
+	Diag dd = diag_capture();
+	Plan *pl = plan_read(oo->plan, &dd);
+	int raw = pl ? pl->io_raw : 0;
+	plan_free(pl);
+	return raw;
 }
 
 /* ---- compile: import, freeze, infer, lower, plan ---- */
@@ -512,6 +537,7 @@ front(Case *c, Diag *d)
 		return fail_diag(c, d, VS_IMPORT, mark);
 	c->norig = c->g->ninput;
 	c->orig = arena_memdup(c->a, c->g->input, (size_t)(c->norig + 1) * sizeof *c->orig);
+	c->raw = plan_raw(oo);
 	if (user_freeze(c, d) < 0 || match_data(c) < 0 || freeze(c) < 0)
 		return -1;
 	mark = diag_mark(d);
@@ -522,6 +548,10 @@ front(Case *c, Diag *d)
 	mark = diag_mark(d);
 	if (apply_plan_opt(c->g, oo, d) < 0 || d->nerr)
 		return fail_diag(c, d, VS_INFER, mark);
+	for (int k = 0; c->raw && k < c->nset; k++)
+		for (int i = 0; i < c->set[k].nin; i++)
+			if (check_tensor(c, &c->set[k], "input", i, c->g->input[i], &c->set[k].in[i]) < 0)
+				return -1;
 	return 0;
 }
 
