@@ -103,6 +103,25 @@ enum {
 #define AXRT_FMAF(a, b, c) ((a) * (b) + (c))
 #endif
 
+/* axrt_bcast_next: one step of a row-major walk over an output of `rank`
+ * dims (idx its index) read through two operands' element strides as and
+ * bs (0 on a broadcast dim): moves the operands' offsets *ia and *ib to
+ * the next output element. Shared by the integer binary kernels. */
+static inline AXRT_UNUSED void
+axrt_bcast_next(int32_t rank, const int32_t *dims, const int64_t *as, const int64_t *bs,
+	int32_t *idx, int64_t *ia, int64_t *ib)
+{
+	for (int32_t d = rank - 1; d >= 0; d--) {
+		*ia += as[d];
+		*ib += bs[d];
+		if (++idx[d] < dims[d])
+			return;
+		*ia -= as[d] * dims[d];
+		*ib -= bs[d] * dims[d];
+		idx[d] = 0;
+	}
+}
+
 /* axrt_act_f32: the fused activations AXRT_ACT_* as one scalar function,
  * shared by the eltwise kernels and the conv/gemm epilogues so that fused
  * and unfused graphs compute the same bits. alpha/beta: LeakyRelu alpha;

@@ -496,15 +496,7 @@ fx_binary(const axrt_fxbin_params *p, const void *const *in, void *const *out, i
 		v = mul ? a * b : axrt_fx_shift(a, -p->sa, 0) + axrt_fx_shift(b, -p->sb, 0);
 		axrt_fx_st(out[0], p->yt, i, fx_epilogue(v, p->shift, p->round, p->ybits,
 			AXRT_ACT_NONE, p->lo, p->hi, 0));
-		for (int d = p->rank - 1; d >= 0; d--) {   /* odometer over the output */
-			ia += p->a_str[d];
-			ib += p->b_str[d];
-			if (++idx[d] < p->dims[d])
-				break;
-			ia -= p->a_str[d] * p->dims[d];
-			ib -= p->b_str[d] * p->dims[d];
-			idx[d] = 0;
-		}
+		axrt_bcast_next(p->rank, p->dims, p->a_str, p->b_str, idx, &ia, &ib);
 	}
 	return AXRT_OK;
 }

@@ -282,15 +282,7 @@ axrt_qdq_add(const axrt_qdqbin_params *p, const void *const *in, void *const *ou
 		int64_t v = (int64_t)(axrt_qdq_ld(in[0], p->at, ia) - p->az) * p->ma +
 			(int64_t)(axrt_qdq_ld(in[1], p->bt, ib) - p->bz) * p->mb;
 		axrt_qdq_st(out[0], p->yt, i, axrt_qdq_out(v, p->shift, p->yz, p->lo, p->hi));
-		for (int32_t d = p->rank - 1; d >= 0; d--) {   /* odometer over the output dims */
-			ia += p->a_str[d];
-			ib += p->b_str[d];
-			if (++idx[d] < p->dims[d])
-				break;
-			ia -= p->a_str[d] * p->dims[d];
-			ib -= p->b_str[d] * p->dims[d];
-			idx[d] = 0;
-		}
+		axrt_bcast_next(p->rank, p->dims, p->a_str, p->b_str, idx, &ia, &ib);
 	}
 	return AXRT_OK;
 }
