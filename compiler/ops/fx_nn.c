@@ -249,8 +249,7 @@ fx_conv_overlaps(KernelId kid, const axrt_fxconv_params *p)
 		return p->group == p->c && p->m == p->c &&
 			opl * (p->yt == AXRT_DT_INT16 ? 2 : 1) <= ipl;
 	if (kid == K_fx_conv_wide_i8 || kid == K_fx_conv_i8)
-		return p->group == 1 && p->yt == AXRT_DT_INT8 && p->k[0] == 1 && p->out[0] == 1 &&
-			AXRT_FX_CONV_1X1(p) && opl == ipl;
+		return p->group == 1 && p->yt == AXRT_DT_INT8 && AXRT_FX_CONV_1X1(p) && opl == ipl;
 	return 0;
 }
 
@@ -325,8 +324,8 @@ fx_lower_conv(Node *n, Lower *l)
 		if (rows < p.out[1])       /* ORDER FX_BAND: one block's rows */
 			hp = (rows - 1) * p.stride[1] + (int64_t)(p.k[1] - 1) * p.dil[1] + 1;
 		kid = K_fx_conv_i8;
-		scratch = AXRT_FX_CONV_SCRATCH(p.kp, p.in[0] == 1 && p.k[0] == 1 && p.out[0] == 1 &&
-			AXRT_FX_CONV_1X1(&p) ? 0 : p.in[0] == 1 ? p.c / p.group * hp * wp : 0);
+		scratch = AXRT_FX_CONV_SCRATCH(p.kp, AXRT_FX_CONV_1X1(&p) || p.in[0] != 1 ? 0 :
+			(int64_t)p.c / p.group * hp * wp);
 	}
 	in[0] = lower_buf(l, n->in[0]);
 	out[0] = lower_buf(l, n->out[0]);

@@ -144,7 +144,7 @@
 /* ORDER FX_1X1: a 2-D 1x1 conv, stride 1, no padding, that fx_conv_i8
  * runs on its input in place: no padded planes (padded 0 below). */
 #define AXRT_FX_CONV_1X1(p) \
-	((p)->k[1] == 1 && (p)->k[2] == 1 && (p)->stride[1] == 1 && (p)->stride[2] == 1 && \
+	((p)->in[0] == 1 && (p)->k[0] == 1 && (p)->out[0] == 1 && (p)->k[1] == 1 && (p)->k[2] == 1 && (p)->stride[1] == 1 && (p)->stride[2] == 1 && \
 	 (p)->pad[1] == 0 && (p)->pad[2] == 0 && (p)->out[1] == (p)->in[1] && (p)->out[2] == (p)->in[2])
 /* ORDER FX_SLACK: fx_im2col_2d moves kernel rows of up to 8 taps 8
  * elements at a time; the rows are followed by the weight tile (>= 64

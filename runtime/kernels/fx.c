@@ -897,7 +897,7 @@ axrt_fx_conv_i8(const axrt_fxconv_params *p, const void *const *in, void *const 
 	int flat = p->in[0] == 1 && p->k[0] == 1 && p->out[0] == 1;
 	/* ORDER FX_1X1: a 1x1 conv over the whole unpadded plane reads its
 	 * input in place (its im2col reads each position exactly once) */
-	int inplace = flat && AXRT_FX_CONV_1X1(p);
+	int inplace = AXRT_FX_CONV_1X1(p);
 	const int8_t *w[AXRT_FX_MR];
 
 	for (int32_t b = 0; b < p->n; b++)
