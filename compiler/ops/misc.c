@@ -316,7 +316,7 @@ resize_params(Node *n, Diag *d, axrt_resize_params *p)
 {
 	const Tensor *x = n->in[0];
 	double f[IR_MAXRANK], roi[2 * IR_MAXRANK];
-	int sizes, r = x->rank;
+	int sizes = 0, r = x->rank;   /* set by resize_factors; gcc cannot see it */
 	memset(p, 0, sizeof *p);
 	if (check_rank(n, d, x, 1, IR_MAXRANK) < 0 || resize_modes(n, d, p) < 0 ||
 	    resize_factors(n, d, f, &sizes) < 0)

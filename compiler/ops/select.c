@@ -96,7 +96,7 @@ static int
 infer_topk(Node *n, Diag *d)
 {
 	const Tensor *x = n->in[0];
-	int64_t k, dim[IR_MAXRANK];
+	int64_t k = 0, dim[IR_MAXRANK];
 	int ax;
 	if (check_dtype(n, d, x, ordered_types, NORDERED - 1) < 0 ||
 	    check_rank(n, d, x, 1, IR_MAXRANK) < 0 ||

@@ -86,7 +86,7 @@ sig_dft_params(Node *n, Diag *d, axrt_dft_params *p, int *axp)
 {
 	Tensor *x = n->in[0];
 	int64_t nfft;
-	int ax, onesided = attr_i(n, "onesided", 0) != 0;
+	int ax = 0, onesided = attr_i(n, "onesided", 0) != 0;
 
 	if (check_dtype(n, d, x, sig_f32, 1) < 0 || check_rank(n, d, x, 3, IR_MAXRANK) < 0 ||
 	    sig_check_size(n, d, x) < 0 || sig_dft_axis(n, d, &ax) < 0)
@@ -197,7 +197,7 @@ static int
 sig_infer_window(Node *n, Diag *d)
 {
 	int64_t size;
-	DType dt;
+	DType dt = DT_UNDEF;
 
 	if (sig_const_scalar(n, d, 0, 0, &size) < 0 || sig_out_dtype(n, d, &dt) < 0)
 		return -1;
@@ -209,7 +209,7 @@ static int
 sig_infer_mel(Node *n, Diag *d)
 {
 	int64_t nmel, dftlen;
-	DType dt;
+	DType dt = DT_UNDEF;
 
 	if (sig_const_scalar(n, d, 0, 1, &nmel) < 0 || sig_const_scalar(n, d, 1, 1, &dftlen) < 0 ||
 	    sig_check_scalar(n, d, 2, sig_index, 2) < 0 || sig_check_scalar(n, d, 3, sig_float, 2) < 0 ||
