@@ -170,6 +170,13 @@ static const ConvCase conv_cases[] = {
 	{1, 3, 6, 3, {1, 11, 10}, {1, 5, 5}, {1, 1, 1}, {1, 1, 1}, {0, 2, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 2, 2, 2, {1, 15, 13}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 0, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
 	{1, 1, 16, 1, {1, 28, 28}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
+	/* depthwise 3x3 of ORDER FX_DWP (AVX2 builds): int16 codes out (the
+	 * epilogue outside the registers), rows of 7 and of 20 codes,
+	 * truncation; a 1x1 with truncation (ORDER FX_WQ) */
+	{1, 4, 4, 4, {1, 9, 8}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, 8, 8, 12, AXRT_ACT_NONE, 1},
+	{1, 3, 3, 3, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 1},
+	{1, 2, 2, 2, {1, 5, 20}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 5, 8, AXRT_ACT_CLIP, 0},
+	{1, 12, 10, 1, {1, 6, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_CLIP, 1},
 	/* 1x1 and 3x3 over planes taller than one block's rows (ORDER FX_BAND) */
 	{1, 40, 8, 1, {1, 13, 12}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 32, 6, 1, {1, 14, 9}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
@@ -574,6 +581,49 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 			double v = mul ? va * vb : va * 4 + vb;
 			double want = ref_sat(ref_shift(v, p.shift, p.round), 8);
 			ck_assert_msg(y[i] == want, "kind %d y[%d] = %d, expected %g", kind, i, y[i], want);
+		}
+	}
+	/* same shapes, no shift, a fused Relu clamp below the int8 top */
+	{
+		axrt_fxbin_params p;
+		memset(&p, 0, sizeof p);
+		p.rank = 1;
+		p.dims[0] = 120;
+		p.a_str[0] = p.b_str[0] = 1;
+		p.at = p.bt = p.yt = AXRT_DT_INT8;
+		p.ybits = 8;
+		p.lo = 0;
+		p.hi = 100;
+		p.sa = 1;
+		const void *in[2] = {a, b};
+		void *out[1] = {y};
+		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		for (int i = 0; i < 120; i++) {
+			double v = ref_sat(2.0 * a[i] + b[i], 8);
+			double want = v < 0 ? 0 : v > 100 ? 100 : v;
+			ck_assert_msg(y[i] == want, "shift 0: y[%d] = %d, expected %g", i, y[i], want);
+		}
+	}
+	/* an output format 15 bits finer than the aligned inputs: |v| << 15
+	 * would leave int32, so this must saturate as in exact arithmetic */
+	{
+		axrt_fxbin_params p;
+		memset(&p, 0, sizeof p);
+		p.rank = 1;
+		p.dims[0] = 120;
+		p.a_str[0] = p.b_str[0] = 1;
+		p.at = p.bt = p.yt = AXRT_DT_INT8;
+		p.ybits = 8;
+		p.lo = -128;
+		p.hi = 127;
+		p.sa = p.sb = 15;
+		p.shift = -15;
+		const void *in[2] = {a, b};
+		void *out[1] = {y};
+		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		for (int i = 0; i < 120; i++) {
+			double want = ref_sat(((double)a[i] + b[i]) * 32768.0 * 32768.0, 8);
+			ck_assert_msg(y[i] == want, "shift -15: y[%d] = %d, expected %g", i, y[i], want);
 		}
 	}
 }

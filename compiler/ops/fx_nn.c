@@ -309,6 +309,8 @@ fx_lower_conv(Node *n, Lower *l)
 				scratch = AXRT_FX_DWM_SCRATCH(p.k[1], p.k[2], p.in[1], p.in[2],
 					(int64_t)(p.out[1] - 1) * s * p.in[2] + (int64_t)(p.out[2] - 1) * s + 1,
 					(int64_t)p.out[1] * p.out[2], p.kp);
+			if (AXRT_FX_DWP_FITS(&p))       /* ORDER FX_DWP, where the target has AVX2 */
+				scratch = AXRT_FX_MAXZ(scratch, axrt_fx_dwp_scratch(&p));
 		}
 	} else if (fast && wide) {
 		int64_t kh = (int64_t)(p.k[1] - 1) * p.dil[1] + 1;

@@ -180,6 +180,20 @@
 	   AXRT_FX_MAXZ((size_t)(in1) * (size_t)(in2), \
 	     AXRT_FX_R16(wide) + (size_t)(k1) * (size_t)(in2) + (size_t)(k2))) * 2u + \
 	 AXRT_FX_R16(wide) * 4u + (size_t)(opl) * 4u + (size_t)(kp) + 320u)
+/* ORDER FX_DWP: where this holds and the target has AVX2, fx_conv_direct_i8
+ * takes a third form (3x3, one input channel per group, stride 1 or 2):
+ * the group's plane zero-padded as int16, hp x wp (stride 2: wp even, and
+ * the padded rows split by parity into two planes of he rows), the sums of
+ * 16 outputs at a time over the flat index with pitch wp (stride 2: wp/2),
+ * two taps of a kernel row per vpmaddwd -- an int16 load at an even offset
+ * reads the pairs of two neighbouring columns -- and the epilogue in
+ * registers. Its scratch is the larger of this and the other forms'
+ * (axrt_fx_dwp_scratch; the lowering allocates both). */
+#define AXRT_FX_DWP_FITS(p) \
+	((p)->c == (p)->group && (p)->in[0] == 1 && (p)->k[0] == 1 && (p)->k[1] == 3 && (p)->k[2] == 3 && \
+	 (p)->dil[1] == 1 && (p)->dil[2] == 1 && (p)->stride[1] == (p)->stride[2] && \
+	 ((p)->stride[2] == 1 || (p)->stride[2] == 2) && (p)->xt == AXRT_DT_INT8)
+
 #define AXRT_FX_WIDE_TAPS 64
 #define AXRT_FX_WIDE_SCRATCH(cg, hp, wp, ntap, wide) \
 	((size_t)(((cg) + 1) / 2) * ((size_t)(hp) * (size_t)(wp) + 16u) * 4u + \
@@ -203,7 +217,7 @@
 #define AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) \
 	(AXRT_FX_WIDE_FIXED(cg, kh, wp, ntap) + AXRT_FX_WIDE_PERROW(cg, wp) >= AXRT_FX_WIDE_BUDGET ? 1 : \
 	 (AXRT_FX_WIDE_BUDGET - AXRT_FX_WIDE_FIXED(cg, kh, wp, ntap)) / AXRT_FX_WIDE_PERROW(cg, wp))
-#define AXRT_FX_WIDE_MINPOS 72    /* three full tiles of 24 positions */
+#define AXRT_FX_WIDE_MINPOS 72    /* three full portable tiles of 24 positions */
 #define AXRT_FX_WIDE_ROWS1(cg, kh, wp, ntap) \
 	(AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) * (wp) >= AXRT_FX_WIDE_MINPOS ? \
 	 AXRT_FX_WIDE_ROWS0(cg, kh, wp, ntap) : (AXRT_FX_WIDE_MINPOS + (wp) - 1) / (wp))
@@ -404,5 +418,31 @@ axrt_fx_wld(const void *w, int32_t wbits, int64_t e)
 #include "axrt_fx.def"
 #undef AXRT_P
 #undef AXRT_K
+
+/* The geometry of ORDER FX_DWP: g[0] wp, g[1] he (rows per plane), g[2]
+ * output pitch, g[3] blocks of 16 outputs, g[4] int16 elements of the
+ * padded planes with the slack that the blocks' reads reach. */
+static inline AXRT_UNUSED void
+axrt_fx_dwp_geom(const axrt_fxconv_params *p, int64_t *g)
+{
+	int64_t s = p->stride[2], wp = (int64_t)(p->out[2] - 1) * s + 3;
+	int64_t hp = (int64_t)(p->out[1] - 1) * s + 3;
+
+	wp += s == 2 ? wp & 1 : 0;
+	g[0] = wp;
+	g[1] = s == 2 ? (hp + 1) / 2 : hp;
+	g[2] = s == 2 ? wp / 2 : wp;
+	g[3] = ((int64_t)(p->out[1] - 1) * g[2] + p->out[2] + 15) / 16;
+	g[4] = s * g[1] * wp + s * 16 * g[3] + 4 * wp + 64;
+}
+
+static inline AXRT_UNUSED size_t
+axrt_fx_dwp_scratch(const axrt_fxconv_params *p)
+{
+	int64_t g[5];
+
+	axrt_fx_dwp_geom(p, g);
+	return (size_t)(g[4] * 2 + g[3] * 16 * 6 + 64 + 320);
+}
 
 #endif

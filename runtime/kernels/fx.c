@@ -253,8 +253,13 @@ fx_div_round(int64_t s, int32_t shift, int64_t cnt, int32_t round)
 		num = axrt_fx_shift(s, shift, round);      /* exact (saturating) */
 	else
 		den = cnt << shift;                        /* shift <= 30 (lowering) */
-	q = num / den;
-	r = num % den;
+	if (num >= -INT32_MAX && num <= INT32_MAX && den <= INT32_MAX) {
+		q = (int32_t)num / (int32_t)den;           /* the same quotient, a cheaper divide */
+		r = (int32_t)num % (int32_t)den;
+	} else {
+		q = num / den;
+		r = num % den;
+	}
 	if (r < 0) {                                   /* floor */
 		q--;
 		r += den;
@@ -450,7 +455,12 @@ fx_binary_i8(const axrt_fxbin_params *p, const int8_t *a, const int8_t *b, int8_
 	int32_t up = p->round != AXRT_FIXED_TRUNC, d, k;
 
 	if (p->at != AXRT_DT_INT8 || p->bt != AXRT_DT_INT8 || p->yt != AXRT_DT_INT8 ||
-	    p->sa > 15 || p->sb > 15 || p->shift < -15 || p->shift > 30)
+	    p->sa < 0 || p->sb < 0 || p->sa > 15 || p->sb > 15 || p->shift < -15 || p->shift > 30)
+		return 0;
+	/* fx_rq32 shifts left by -shift in int32: the largest |v| must stay
+	 * below 2^31 after it (the general path works in int64) */
+	if (p->shift < 0 && (mul ? (int64_t)128 * 128 : ((int64_t)128 << p->sa) + ((int64_t)128 << p->sb))
+	    > ((int64_t)INT32_MAX >> -p->shift))
 		return 0;
 	for (d = p->rank - 1; d >= 0; sa *= p->dims[d--])
 		if (p->a_str[d] != sa && p->dims[d] != 1)
@@ -466,7 +476,42 @@ fx_binary_i8(const axrt_fxbin_params *p, const int8_t *a, const int8_t *b, int8_
 		const int8_t *ar = a + o;
 		int8_t *yr = y + o;
 		if (inner == 1 && k == p->rank) {  /* same shapes: one flat run */
-			for (int64_t i = 0; i < total; i++) {
+			int64_t i = 0;
+#if defined(__AVX2__)
+			/* Add, 32 at a time: fx_rq32's operations lane by lane
+			 * (shift 0: the mask 0 and an unreachable half keep v),
+			 * packed to int8 with saturation, then clamped (lo, hi lie
+			 * in the int8 range); all 32 codes are read before any is
+			 * written, as the scalar loop reads before it writes */
+			if (!mul && p->shift >= 0) {
+				int32_t s = p->shift;
+				__m128i ca = _mm_cvtsi32_si128(p->sa), cb = _mm_cvtsi32_si128(p->sb);
+				__m128i cs = _mm_cvtsi32_si128(s);
+				__m256i vm = _mm256_set1_epi32(s ? (int32_t)(((uint32_t)1 << s) - 1) : 0);
+				__m256i vh = _mm256_set1_epi32(s ? (int32_t)1 << (s - 1) : INT32_MAX);
+				__m256i vu = _mm256_set1_epi32(-up), one = _mm256_set1_epi32(1);
+				__m256i vlo = _mm256_set1_epi8((int8_t)p->lo), vhi = _mm256_set1_epi8((int8_t)p->hi);
+				__m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+				for (; i + 32 <= total; i += 32) {
+					__m256i q[4], t, r;
+					for (int j = 0; j < 4; j++) {
+						t = _mm256_add_epi32(
+							_mm256_sll_epi32(_mm256_cvtepi8_epi32(
+								_mm_loadl_epi64((const __m128i *)(ar + i + 8 * j))), ca),
+							_mm256_sll_epi32(_mm256_cvtepi8_epi32(
+								_mm_loadl_epi64((const __m128i *)(b + i + 8 * j))), cb));
+						r = _mm256_and_si256(t, vm);
+						t = _mm256_sra_epi32(t, cs);
+						r = _mm256_add_epi32(r, _mm256_and_si256(t, one));
+						q[j] = _mm256_sub_epi32(t, _mm256_and_si256(_mm256_cmpgt_epi32(r, vh), vu));
+					}
+					t = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+					t = _mm256_permutevar8x32_epi32(t, perm);
+					_mm256_storeu_si256((__m256i *)(yr + i), _mm256_max_epi8(_mm256_min_epi8(t, vhi), vlo));
+				}
+			}
+#endif
+			for (; i < total; i++) {
 				int32_t v = mul ? ar[i] * b[i] : ar[i] * (1 << p->sa) + b[i] * (1 << p->sb);
 				yr[i] = (int8_t)fx_rq32(v, p->shift, up, p->lo, p->hi);
 			}
@@ -824,19 +869,19 @@ fx_epilogue_row(const axrt_fxconv_params *p, const int32_t *acc, int32_t n, int3
 		int32_t i = 0;
 #if defined(__AVX2__)
 		/* 32 at a time: the same operations lane by lane (vpsrad is the
-		 * floor shift), packed to int8 without saturating (lo and hi
-		 * lie in the int8 range) and put back in order */
+		 * floor shift), packed to int8 with saturation and put back in
+		 * order, then clamped: lo and hi lie in the int8 range, so the
+		 * clamp of the saturated code is that of the int32 one */
 		__m256i vb = _mm256_set1_epi32(b), vm = _mm256_set1_epi32(mask);
 		__m256i vh = _mm256_set1_epi32(half), vu = _mm256_set1_epi32(-up), one = _mm256_set1_epi32(1);
-		__m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+		__m256i vlo = _mm256_set1_epi8((int8_t)lo), vhi = _mm256_set1_epi8((int8_t)hi);
 		__m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
 		__m128i cnt = _mm_cvtsi32_si128(s);
 #define FX_EPI8(k) do { \
 		__m256i v_ = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + i + 8 * (k))), vb); \
 		__m256i t_ = _mm256_sra_epi32(v_, cnt), r_ = _mm256_and_si256(v_, vm); \
 		r_ = _mm256_add_epi32(r_, _mm256_and_si256(t_, one)); \
-		t_ = _mm256_sub_epi32(t_, _mm256_and_si256(_mm256_cmpgt_epi32(r_, vh), vu)); \
-		q[k] = _mm256_max_epi32(_mm256_min_epi32(t_, vhi), vlo); \
+		q[k] = _mm256_sub_epi32(t_, _mm256_and_si256(_mm256_cmpgt_epi32(r_, vh), vu)); \
 	} while (0)
 		for (; i + 32 <= n; i += 32) {
 			__m256i q[4], a, c;
@@ -847,6 +892,7 @@ fx_epilogue_row(const axrt_fxconv_params *p, const int32_t *acc, int32_t n, int3
 			a = _mm256_packs_epi32(q[0], q[1]);
 			c = _mm256_packs_epi32(q[2], q[3]);
 			a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, c), perm);
+			a = _mm256_max_epi8(_mm256_min_epi8(a, vhi), vlo);
 			_mm256_storeu_si256((__m256i *)(y8 + i), a);
 		}
 		for (; i + 8 <= n; i += 8) {     /* then 8 at a time */
@@ -854,6 +900,7 @@ fx_epilogue_row(const axrt_fxconv_params *p, const int32_t *acc, int32_t n, int3
 			FX_EPI8(0);
 			a = _mm256_packs_epi32(q[0], q[0]);
 			a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, a), perm);
+			a = _mm256_max_epi8(_mm256_min_epi8(a, vhi), vlo);
 			_mm_storel_epi64((__m128i *)(y8 + i), _mm256_castsi256_si128(a));
 		}
 #undef FX_EPI8
@@ -1328,6 +1375,263 @@ fx_dw_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, v
 		}
 }
 
+/* n bytes (0..15) from s to d in fixed-size pieces: no library call. */
+AXRT_PRIVATE void
+fx_copy_tail(char *d, const char *s, int32_t n)
+{
+	if (n & 8) {
+		memcpy(d, s, 8);
+		d += 8;
+		s += 8;
+	}
+	if (n & 4) {
+		memcpy(d, s, 4);
+		d += 4;
+		s += 4;
+	}
+	if (n & 2) {
+		memcpy(d, s, 2);
+		d += 2;
+		s += 2;
+	}
+	if (n & 1)
+		*d = *s;
+}
+
+/* Rows of nb bytes, pitch sp bytes in s, to consecutive rows in d (rows
+ * of a plane written in order): 16 or 8 bytes at a time where the excess
+ * lands in the rows still to come of this plane. */
+AXRT_PRIVATE void
+fx_copy_rows(char *d, const char *s, int32_t rows, int32_t nb, int64_t sp)
+{
+	for (int32_t r = 0; r < rows; r++, d += nb, s += sp) {
+		int64_t room = (int64_t)(rows - r) * nb;     /* bytes left in the plane */
+		int32_t j = 0;
+		if (room >= nb + 15)
+			for (; j < nb; j += 16)
+				memcpy(d + j, s + j, 16);
+		else if (room >= nb + 7)
+			for (; j < nb; j += 8)
+				memcpy(d + j, s + j, 8);
+		else {
+			for (; j + 16 <= nb; j += 16)
+				memcpy(d + j, s + j, 16);
+			fx_copy_tail(d + j, s + j, nb - j);
+		}
+	}
+}
+
+#if defined(__AVX2__)
+/* The fused epilogue of a tile (ORDER FX_WQ): per channel the bias, which
+ * the sums start from, half - 1 and 1 for round half to even (0 and 0 to
+ * floor), the shift, and the clamp as bytes. With v = sum + bias and
+ * |v| + 2^(s-1) <= INT32_MAX (the caller's bound), fx_epilogue's code is
+ * (v + half - 1 + bit s of v) >> s, saturated, then clamped: v = q 2^s + r
+ * (0 <= r < 2^s) gives q for r < half, q + (q odd) at the tie, q + 1
+ * above, i.e. round half to even (and v >> s for the floor). */
+typedef struct FxWq {
+	int32_t b[AXRT_FX_MR];
+	__m256i hm1[AXRT_FX_MR], one, lo, hi;
+	__m128i cnt[AXRT_FX_MR];
+} FxWq;
+
+/* Channel r of q: bias b, shift s, k products per sum; the clamp and
+ * rounding of p. Returns whether the form applies: no LeakyRelu, int8
+ * codes, 1 <= s <= 30 and |sum| + |b| + 2^(s-1) <= INT32_MAX, where
+ * |sum| <= k * 2^14 (products of int8 codes). */
+static inline AXRT_UNUSED int
+fx_wq_set(FxWq *q, const axrt_fxconv_params *p, int32_t r, int32_t b, int32_t s, int64_t k)
+{
+	int up = p->round != AXRT_FIXED_TRUNC;
+	int fits = p->yt == AXRT_DT_INT8 && p->act != AXRT_ACT_LEAKYRELU && s >= 1 && s <= 30 &&
+		k <= ((int64_t)1 << 20) && k * 16384 + (b < 0 ? -(int64_t)b : b) + ((int64_t)1 << (s - 1)) <=
+		INT32_MAX;
+
+	q->b[r] = b;
+	q->cnt[r] = _mm_cvtsi32_si128(fits ? s : 0);
+	q->hm1[r] = _mm256_set1_epi32(up && fits ? (1 << (s - 1)) - 1 : 0);
+	q->one = _mm256_set1_epi32(up);
+	q->lo = _mm256_set1_epi8((int8_t)p->lo);
+	q->hi = _mm256_set1_epi8((int8_t)p->hi);
+	return fits;
+}
+
+static inline AXRT_UNUSED __m256i
+fx_wq_code(const FxWq *q, __m256i v, int32_t r)
+{
+	__m256i t = _mm256_and_si256(_mm256_sra_epi32(v, q->cnt[r]), q->one);
+
+	return _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(v, q->hm1[r]), t), q->cnt[r]);
+}
+
+/* ORDER FX_DWP (axrt_fx.h): depthwise 3x3 at stride 1 or 2. Kernel row r
+ * reads padded row R_r: at stride 1 R_r = X + r * wp, and output f (flat,
+ * pitch wp) is sum_r w[r][0..1] . R_r[f..f+1] + w[r][2] * R_r[f+2]; an
+ * int16 load at R_r + f, read as int32 lanes, holds the pairs (R_r[f+2i],
+ * R_r[f+2i+1]): one vpmaddwd with the broadcast pair (w[r][0], w[r][1])
+ * gives 8 outputs f, f+2, .., f+14 of the first two taps, one at R_r + f +
+ * 2 with (w[r][2], 0) the third; the odd outputs load at f + 1. At stride 2
+ * the padded rows are split by parity (plane 0 the even rows, plane 1 the
+ * odd ones, wp even), R_r is row r/2 of plane r%2 and output q (pitch wp/2)
+ * reads R_r[2q..2q+2]: a load at R_r + 2q gives 8 consecutive outputs.
+ * The products are those of the reference and the int32 sums cannot
+ * overflow (the lowering's bound), so the bits are fx_conv's. */
+/* The rows i0..i1 of FX_DWP's padded plane that hold input rows (n codes
+ * from column c0 of each, to padded column pad[2] + c0; stride 2: padded
+ * row i in plane i & 1, row i >> 1), widened 16 or 8 at a time with the
+ * last piece overlapping; the padding around them stays 0. */
+AXRT_PRIVATE void
+fx_dwp_pack(const axrt_fxconv_params *p, const int8_t *x, int16_t *X, int64_t wp, int64_t ps,
+	int32_t c0, int32_t n)
+{
+	int32_t s = p->stride[2], W = p->in[2], hp = (p->out[1] - 1) * s + 3;
+	int32_t i0 = p->pad[1] > 0 ? p->pad[1] : 0, i1 = p->pad[1] + p->in[1];
+	int64_t plane = (int64_t)p->in[1] * W;
+	int shortrow = n < 8 && p->pad[2] + c0 + 8 <= wp;
+
+	i1 = i1 < hp ? i1 : hp;
+	for (int32_t i = i0; i < i1; i++) {
+		int64_t iy = i - p->pad[1];
+		const int8_t *sr = x + iy * W + c0;
+		int16_t *d = X + (s == 2 ? (i & 1) * ps + (int64_t)(i >> 1) * wp : (int64_t)i * wp) +
+			p->pad[2] + c0;
+		int32_t j;
+		if (n >= 16) {
+			for (j = 0; j + 16 <= n; j += 16)
+				_mm256_storeu_si256((__m256i *)(d + j),
+					_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(sr + j))));
+			if (j < n)
+				_mm256_storeu_si256((__m256i *)(d + n - 16),
+					_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(sr + n - 16))));
+		} else if (n >= 8) {
+			_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sr)));
+			_mm_storeu_si128((__m128i *)(d + n - 8),
+				_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(sr + n - 8))));
+		} else if (shortrow && iy * W + c0 + 8 <= plane) {
+			/* 8 widened (the read stays in the plane, the store in the
+			 * padded row), the excess zeroed again */
+			_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sr)));
+			for (j = n; j < 8; j++)
+				d[j] = 0;
+		} else
+			for (j = 0; j < n; j++)
+				d[j] = sr[j];
+	}
+}
+
+AXRT_PRIVATE void
+fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, void *scratch)
+{
+	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
+	int32_t s = p->stride[2], mg = p->m / p->group, out1 = p->out[1], out2 = p->out[2];
+	int64_t g[5], wp, ps, pitch, nblk, plane = (int64_t)p->in[1] * p->in[2];
+	int64_t opl = (int64_t)out1 * out2;
+	int16_t *X = (int16_t *)fx_align(scratch);
+	const int16_t *R0, *R1, *R2;
+	int32_t *row;
+	char *ybuf;
+	int8_t *wbuf;
+	int32_t n, c0;
+	__m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+
+	axrt_fx_dwp_geom(p, g);
+	wp = g[0];
+	ps = s == 2 ? g[1] * wp : 0;
+	pitch = g[2];
+	nblk = g[3];
+	row = (int32_t *)fx_align(X + g[4]);
+	ybuf = (char *)fx_align(row + nblk * 16);
+	wbuf = (int8_t *)fx_align(ybuf + nblk * 32 + 64);
+	R0 = X;
+	R1 = s == 2 ? X + ps : X + wp;
+	R2 = X + (s == 2 ? 1 : 2) * wp;
+	/* the input columns that land in the padded row: [c0, c0 + n) at
+	 * padded column pad[2] + c0 */
+	c0 = p->pad[2] < 0 ? -p->pad[2] : 0;
+	n = (int32_t)(wp - p->pad[2] < p->in[2] ? wp - p->pad[2] : p->in[2]) - c0;
+	memset(X, 0, (size_t)g[4] * 2);     /* the padding stays 0: the rows write inside it */
+	for (int32_t b = 0; b < p->n; b++)
+		for (int32_t gi = 0; gi < p->group; gi++) {
+			if (n > 0)
+				fx_dwp_pack(p, (const int8_t *)in[0] + ((int64_t)b * p->c + gi) * plane, X, wp, ps,
+					c0, n);
+			for (int32_t o = gi * mg; o < (gi + 1) * mg; o++) {
+				const int8_t *w = fx_wrow(in[1], p->wbits, p->kp, o, wbuf);
+				int32_t sv = sh[o], bv = bias ? bias[o] : 0;
+				__m256i w00, w01, w10, w11, w20, w21, vb = _mm256_set1_epi32(bv);
+				FxWq q;
+				int fused = fx_wq_set(&q, p, 0, bv, sv, 9);
+#define FX_WPAIR(a, b) _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)(a) | \
+	((uint32_t)(uint16_t)(b) << 16)))
+				w00 = FX_WPAIR(w[0], w[1]);
+				w01 = FX_WPAIR(w[2], 0);
+				w10 = FX_WPAIR(w[3], w[4]);
+				w11 = FX_WPAIR(w[5], 0);
+				w20 = FX_WPAIR(w[6], w[7]);
+				w21 = FX_WPAIR(w[8], 0);
+#undef FX_WPAIR
+				for (int64_t k = 0; k < nblk; k++) {
+					/* block k: outputs f = 16k..16k+15 (flat index, pitch
+					 * `pitch`); stride 1: a at f (even outputs), c at f + 1
+					 * (odd); stride 2: a at 2f (outputs f..f+7), c at 2f + 16 */
+					int64_t f = 16 * k;
+					int64_t oa = s == 2 ? 2 * f : f, oc = s == 2 ? 2 * f + 16 : f + 1;
+					__m256i a, c, t;
+#define FX_LD(r, o) _mm256_loadu_si256((const __m256i *)((r) + (o)))
+					a = _mm256_add_epi32(
+						_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R0, oa), w00),
+							_mm256_madd_epi16(FX_LD(R0, oa + 2), w01)),
+						_mm256_add_epi32(
+							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R1, oa), w10),
+								_mm256_madd_epi16(FX_LD(R1, oa + 2), w11)),
+							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R2, oa), w20),
+								_mm256_madd_epi16(FX_LD(R2, oa + 2), w21))));
+					c = _mm256_add_epi32(
+						_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R0, oc), w00),
+							_mm256_madd_epi16(FX_LD(R0, oc + 2), w01)),
+						_mm256_add_epi32(
+							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R1, oc), w10),
+								_mm256_madd_epi16(FX_LD(R1, oc + 2), w11)),
+							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R2, oc), w20),
+								_mm256_madd_epi16(FX_LD(R2, oc + 2), w21))));
+#undef FX_LD
+					if (!fused) {      /* the sums in order, for fx_epilogue_row */
+						if (s == 1) {
+							t = _mm256_unpacklo_epi32(a, c);    /* outputs 0-3 | 8-11 */
+							c = _mm256_unpackhi_epi32(a, c);    /* 4-7 | 12-15 */
+							a = _mm256_permute2x128_si256(t, c, 0x20);
+							c = _mm256_permute2x128_si256(t, c, 0x31);
+						}
+						_mm256_storeu_si256((__m256i *)(row + 16 * k), a);
+						_mm256_storeu_si256((__m256i *)(row + 16 * k + 8), c);
+						continue;
+					}
+					a = fx_wq_code(&q, _mm256_add_epi32(a, vb), 0);
+					c = fx_wq_code(&q, _mm256_add_epi32(c, vb), 0);
+					if (s == 1) {
+						/* even and odd outputs interleaved: int16 0-7 | 8-15 */
+						t = _mm256_packs_epi32(_mm256_unpacklo_epi32(a, c), _mm256_unpackhi_epi32(a, c));
+						t = _mm256_permute4x64_epi64(_mm256_packs_epi16(t, t), 0x08);
+					} else {
+						/* int16 0-3 8-11 | 4-7 12-15, then bytes in order */
+						t = _mm256_packs_epi16(_mm256_packs_epi32(a, c), _mm256_setzero_si256());
+						t = _mm256_permutevar8x32_epi32(t, perm);
+					}
+					t = _mm256_max_epi8(_mm256_min_epi8(t, q.hi), q.lo);
+					_mm_storeu_si128((__m128i *)(ybuf + 16 * k), _mm256_castsi256_si128(t));
+				}
+				if (!fused)
+					fx_epilogue_row(p, row, (int32_t)(nblk * 16), bv, sv, ybuf, 0);
+				{
+					size_t es = fused || p->yt != AXRT_DT_INT16 ? 1 : 2;
+					fx_copy_rows((char *)out[0] + ((int64_t)b * p->m + o) * opl * (int64_t)es, ybuf,
+						out1, out2 * (int32_t)es, pitch * (int64_t)es);
+				}
+			}
+		}
+}
+#endif
+
 /* Direct conv, int8 x, 1 or 2 spatial dims: per image and group, the cg
  * input planes zero-padded to int16 (hp x wp each), then per output channel
  * and row, int32 sums tap by tap across the row; products of int8 codes fit
@@ -1351,6 +1655,12 @@ axrt_fx_conv_direct_i8(const axrt_fxconv_params *p, const void *const *in, void 
 	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
 
 	if (cg == 1 && p->stride[1] == sx && p->k[1] * p->k[2] <= AXRT_FX_WIDE_TAPS) {
+#if defined(__AVX2__)
+		if (AXRT_FX_DWP_FITS(p)) {
+			fx_dwp_i8(p, in, out, scratch);     /* ORDER FX_DWP */
+			return AXRT_OK;
+		}
+#endif
 		if (AXRT_FX_DWM_FITS(p))
 			fx_dwm_i8(p, in, out, scratch);     /* ORDER FX_DWM */
 		else
@@ -1480,19 +1790,57 @@ fx_wide_pack(const axrt_fxconv_params *p, const int8_t *xg, int32_t cg, int32_t 
 	}
 }
 
-/* Sums of AXRT_FX_MR channels at nv * 8 positions from f (nv 1 to 3):
+/* Sums of AXRT_FX_MR channels at nv * 8 positions from f (nv 1 to FX_WNV):
  * acc[r * as + i] = sum over pairs j and taps t of the pair product of
  * position f + i + off[t] of pair plane j with weight pair wt[(j * ntap +
  * t) * MR + r] (two int16). One vpmaddwd per pair of channels, 8 positions,
  * one output channel: no horizontal sums. */
 #if defined(__AVX2__)
+/* nv * 8 codes of channel r (sums c0, c1) to y: n of them (n <= nv * 8),
+ * exactly, so that nothing past the band is written (ORDER FX_WBAND). */
+static inline AXRT_UNUSED void
+fx_wq_store(const FxWq *q, int32_t r, int32_t nv, __m256i c0, __m256i c1, int8_t *y, int32_t n)
+{
+	__m256i a;
+	char tmp[32];
+
+	c0 = fx_wq_code(q, c0, r);
+	a = _mm256_packs_epi32(c0, nv == 2 ? fx_wq_code(q, c1, r) : c0);
+	/* int16 q0 0-3 q1 0-3 | q0 4-7 q1 4-7: bytes in order */
+	a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, a), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	a = _mm256_max_epi8(_mm256_min_epi8(a, q->hi), q->lo);
+	if (n == 16)
+		_mm_storeu_si128((__m128i *)y, _mm256_castsi256_si128(a));
+	else if (n == 8)
+		_mm_storel_epi64((__m128i *)y, _mm256_castsi256_si128(a));
+	else {
+		_mm256_storeu_si256((__m256i *)tmp, a);
+		fx_copy_tail((char *)y, tmp, n);
+	}
+}
+
+/* Under AVX2 the tiles are of 2 vectors (16 positions): 8 accumulators,
+ * the two position vectors and a weight pair stay in registers (with 3,
+ * gcc spills accumulators: 1.25x slower). With q, the sums start from the
+ * biases and leave as the codes of the fused epilogue: n codes of channel
+ * r (r < nrow) at y[r]; else they are stored to acc. */
 AXRT_PRIVATE void
 fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_t *wt, int32_t nv,
-	int32_t *acc, int32_t as)
+	int32_t *acc, int32_t as, const FxWq *q, int8_t *const *y, int32_t nrow, int32_t n)
 {
-	__m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-	__m256i c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+	__m256i c00 = _mm256_setzero_si256(), c10 = c00, c20 = c00, c30 = c00;
+	__m256i c01, c11, c21, c31;
 
+	if (q) {
+		c00 = _mm256_set1_epi32(q->b[0]);
+		c10 = _mm256_set1_epi32(q->b[1]);
+		c20 = _mm256_set1_epi32(q->b[2]);
+		c30 = _mm256_set1_epi32(q->b[3]);
+	}
+	c01 = c00;
+	c11 = c10;
+	c21 = c20;
+	c31 = c30;
 	for (int32_t u = 0; u < nstep; u++) {
 		const int16_t *x = xi + offs[u], *w = wt + (int64_t)u * AXRT_FX_MR * 2;
 		int32_t w0, w1, w2, w3;
@@ -1501,25 +1849,20 @@ fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_
 		memcpy(&w1, w + 2, 4);
 		memcpy(&w2, w + 4, 4);
 		memcpy(&w3, w + 6, 4);
-		if (nv == 3) {
+		if (nv == 2) {
 			__m256i x1 = _mm256_loadu_si256((const __m256i *)(x + 16));
-			__m256i x2 = _mm256_loadu_si256((const __m256i *)(x + 32));
 			b = _mm256_set1_epi32(w0);
 			c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, b));
 			c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, b));
-			c02 = _mm256_add_epi32(c02, _mm256_madd_epi16(x2, b));
 			b = _mm256_set1_epi32(w1);
 			c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, b));
 			c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, b));
-			c12 = _mm256_add_epi32(c12, _mm256_madd_epi16(x2, b));
 			b = _mm256_set1_epi32(w2);
 			c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, b));
 			c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, b));
-			c22 = _mm256_add_epi32(c22, _mm256_madd_epi16(x2, b));
 			b = _mm256_set1_epi32(w3);
 			c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, b));
 			c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, b));
-			c32 = _mm256_add_epi32(c32, _mm256_madd_epi16(x2, b));
 		} else {
 			c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, _mm256_set1_epi32(w0)));
 			c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, _mm256_set1_epi32(w1)));
@@ -1527,21 +1870,28 @@ fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_
 			c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, _mm256_set1_epi32(w3)));
 		}
 	}
+	if (q) {
+		fx_wq_store(q, 0, nv, c00, c01, y[0], n);
+		if (nrow > 1)
+			fx_wq_store(q, 1, nv, c10, c11, y[1], n);
+		if (nrow > 2)
+			fx_wq_store(q, 2, nv, c20, c21, y[2], n);
+		if (nrow > 3)
+			fx_wq_store(q, 3, nv, c30, c31, y[3], n);
+		return;
+	}
 	_mm256_storeu_si256((__m256i *)acc, c00);
 	_mm256_storeu_si256((__m256i *)(acc + as), c10);
 	_mm256_storeu_si256((__m256i *)(acc + 2 * as), c20);
 	_mm256_storeu_si256((__m256i *)(acc + 3 * as), c30);
-	if (nv == 3) {
+	if (nv == 2) {
 		_mm256_storeu_si256((__m256i *)(acc + 8), c01);
-		_mm256_storeu_si256((__m256i *)(acc + 16), c02);
 		_mm256_storeu_si256((__m256i *)(acc + as + 8), c11);
-		_mm256_storeu_si256((__m256i *)(acc + as + 16), c12);
 		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 8), c21);
-		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 16), c22);
 		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 8), c31);
-		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 16), c32);
 	}
 }
+#define FX_WNV 2     /* position vectors per tile */
 #else
 AXRT_PRIVATE void
 fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_t *wt, int32_t nv,
@@ -1561,6 +1911,7 @@ fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_
 		}
 	}
 }
+#define FX_WNV 3
 #endif
 
 AXRT_API axrt_status
@@ -1614,9 +1965,41 @@ axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *c
 					((int64_t)g * ((mg + AXRT_FX_MR - 1) / AXRT_FX_MR) + o / AXRT_FX_MR) * tsz;
 				for (int64_t i = 0; i < tsz; i++)
 					wt[i] = ws[i];
-				for (v = 0; v < nvec; v += v + 3 <= nvec ? 3 : 1)
+#if defined(__AVX2__)
+				/* ORDER FX_WQ: the epilogue inside the tile where the
+				 * outputs are the band's positions (no padded columns)
+				 * and every channel's requantization fits its int32 form */
+				if (wp == p->out[2]) {
+					FxWq wq;
+					int8_t *yr[AXRT_FX_MR];
+					int fits = 1;
+					for (int32_t r = 0; r < AXRT_FX_MR; r++) {
+						int32_t rr = r < nrow ? r : 0;
+						fits &= fx_wq_set(&wq, p, r, bias && r < nrow ? bias[oc + r] : 0, sh[oc + rr],
+							(int64_t)cg * ntap);
+						yr[r] = (int8_t *)out[0] + ((int64_t)b * p->m + oc + rr) * opl +
+							(int64_t)y0 * p->out[2];
+					}
+					if (fits) {
+						for (v = 0; v < nvec; v += v + FX_WNV <= nvec ? FX_WNV : 1) {
+							int32_t nv = v + FX_WNV <= nvec ? FX_WNV : 1, cnt = bw - v * 8 < nv * 8 ? bw - v * 8 : nv * 8;
+							int8_t *yv[AXRT_FX_MR];
+							for (int32_t r = 0; r < AXRT_FX_MR; r++)
+								yv[r] = yr[r] + v * 8;
+							fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt, nv,
+								acc + (size_t)v * 8, as, &wq, yv, nrow, cnt);
+						}
+						continue;
+					}
+				}
+				for (v = 0; v < nvec; v += v + FX_WNV <= nvec ? FX_WNV : 1)
 					fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
-						v + 3 <= nvec ? 3 : 1, acc + (size_t)v * 8, as);
+						v + FX_WNV <= nvec ? FX_WNV : 1, acc + (size_t)v * 8, as, NULL, NULL, 0, 0);
+#else
+				for (v = 0; v < nvec; v += v + FX_WNV <= nvec ? FX_WNV : 1)
+					fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
+						v + FX_WNV <= nvec ? FX_WNV : 1, acc + (size_t)v * 8, as);
+#endif
 				for (int32_t r = 0; r < nrow; r++) {
 					int64_t ybase = ((int64_t)b * p->m + oc + r) * opl + (int64_t)y0 * p->out[2];
 					if (wp == p->out[2]) {     /* no padded columns */
