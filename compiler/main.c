@@ -23,6 +23,14 @@ static const char help[] =
 int
 main(int argc, char **argv)
 {
+#ifdef AXCC_HOST_AVX2
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2")) {   /* runtime/CMakeLists.txt */
+		fputs("axcc: error: this axcc was built for CPUs with AVX2 (AXCC_HOST_AVX2); "
+			"rebuild it with -DAXCC_HOST_AVX2=OFF\n", stderr);
+		return 1;
+	}
+#endif
 	if (argc < 2)
 		return usage_error(NULL, "no verb given");
 	const char *v = argv[1];
