@@ -386,6 +386,11 @@ dw_scratch(const axrt_conv_params *p)
 	size_t wp = (size_t)(p->out[2] - 1) * p->stride[2] + (size_t)(p->k[2] - 1) * p->dil[2] + 1;
 	int k3 = p->k[1] == 3 && p->k[2] == 3;
 
+	if (k3 && p->stride[1] == 1 && p->stride[2] == 1 && p->dil[1] == 1 && p->dil[2] == 1
+	 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] && p->out[2] == p->in[2]
+	 && p->in[1] >= 3 && p->in[2] >= 4)
+		return p->in[1] * p->in[2] <= AXRT_CONVDW_FLATC
+			? (size_t)(p->in[1] + 2) * p->in[2] + 2 : (size_t)p->in[2];
 	if (k3 && p->stride[1] == 1 && p->stride[2] == 1 && p->dil[1] == p->dil[2]
 	 && p->out[2] < AXRT_CONVDW_WIDE)
 		return hp * wp + (size_t)(p->out[1] - 1) * wp + p->out[2];
@@ -472,6 +477,24 @@ START_TEST(test_conv_dw_network_shapes)
 }
 END_TEST
 
+/* The flat paths (3x3, unit stride, pad 1, out = in): planes from 3 x 4
+ * up, narrower and wider than a vector, small (through the scratch) and
+ * large (in place), all activations. */
+START_TEST(test_conv_dw_flat)
+{
+	for (int it = 0; it < 200; it++) {
+		int big = it % 4 == 0, h = big ? irand(20, 60) : irand(3, 20), wd = big ? irand(20, 60) : irand(4, 20);
+		int in[2] = {h, wd}, k[2] = {3, 3}, st[2] = {1, 1}, dl[2] = {1, 1}, pad[2] = {1, 1};
+		int c = irand(1, 4);
+		axrt_conv_params p = mkparams(2, irand(1, 2), c, c, c, in, k, st, dl, pad, in);
+		p.act = irand(0, 1) ? irand(AXRT_ACT_RELU, AXRT_ACT_HARDSWISH) : AXRT_ACT_NONE;
+		p.act_alpha = p.act == AXRT_ACT_CLIP ? -0.3f : 0.2f;
+		p.act_beta = p.act == AXRT_ACT_CLIP ? 0.6f : 0.5f;
+		dw_case(&p);
+	}
+}
+END_TEST
+
 START_TEST(test_conv_dw_rejects_bad_params)
 {
 	float v[64] = {0}, scr[64];
@@ -516,6 +539,7 @@ conv_suite(void)
 	tc = tcase_create("depthwise");
 	tcase_add_test(tc, test_conv_dw_random);
 	tcase_add_test(tc, test_conv_dw_network_shapes);
+	tcase_add_test(tc, test_conv_dw_flat);
 	tcase_add_test(tc, test_conv_dw_rejects_bad_params);
 	suite_add_tcase(s, tc);
 	return s;

@@ -240,6 +240,44 @@ END_TEST
 START_TEST(test_maxpool_random_2d) { random_sweep(MAXP, 2, 200); }
 END_TEST
 START_TEST(test_maxpool_random_3d) { random_sweep(MAXP, 3, 80); }
+
+/* Max pooling without indices (the row-chunk path of 2-D planes): wide
+ * planes, half of them 3x3 at stride 2 (SqueezeNet's and ResNet's pools,
+ * the one-pass window), pads and ceil mode, against the reference. */
+START_TEST(test_maxpool_rows_2d)
+{
+	for (int it = 0; it < 200; it++) {
+		int in[2], k[2], s[2], dl[2] = {1, 1}, pad[2], pe[2], out[2], w3 = irand(0, 1);
+		int ceil = irand(0, 1), ok = 1;
+		for (int a = 0; a < 2; a++) {
+			in[a] = irand(3, 40);
+			k[a] = w3 ? 3 : irand(1, 4);
+			s[a] = w3 ? 2 : irand(1, 3);
+			pad[a] = irand(0, k[a] - 1);
+			pe[a] = irand(0, k[a] - 1);
+			int span = in[a] + pad[a] + pe[a] - k[a];
+			if (span < 0)
+				ok = 0;
+			out[a] = (span + (ceil ? s[a] - 1 : 0)) / s[a] + 1;
+		}
+		if (!ok)
+			continue;
+		axrt_pool_params p = mkparams(2, irand(1, 3), in, k, s, dl, pad, pe, out);
+		int nx = p.planes * vol(p.in), ny = p.planes * vol(p.out);
+		float *x = malloc(sizeof *x * (size_t)nx), *y = malloc(sizeof *y * (size_t)ny);
+		double *ref = malloc(sizeof *ref * (size_t)ny);
+		int64_t *rix = malloc(sizeof *rix * (size_t)ny);
+		const void *inp[1] = {x};
+		void *outp[2] = {y, NULL};
+		for (int i = 0; i < nx; i++)
+			x[i] = frand();
+		ck_assert_int_eq(axrt_maxpool_f32(&p, inp, outp, NULL), AXRT_OK);
+		ref_pool(MAXP, &p, x, ref, rix);
+		check_close(y, ref, ny);
+		free(x), free(y), free(ref), free(rix);
+	}
+}
+END_TEST
 END_TEST
 START_TEST(test_avgpool_random_1d) { random_sweep(AVGP, 1, 200); }
 END_TEST
@@ -329,6 +367,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_maxpool_random_1d);
 	tcase_add_test(tc, test_maxpool_random_2d);
 	tcase_add_test(tc, test_maxpool_random_3d);
+	tcase_add_test(tc, test_maxpool_rows_2d);
 	tcase_add_test(tc, test_avgpool_random_1d);
 	tcase_add_test(tc, test_avgpool_random_2d);
 	tcase_add_test(tc, test_avgpool_random_3d);

@@ -325,12 +325,16 @@ conv_gemm_overlaps(const axrt_conv_params *p, int32_t kc)
 }
 
 /* The path conv_f32_dw takes (runtime/kernels/conv.c, ORDER CONVDW_MODE). */
-enum { DW_PADDED, DW_WIDE, DW_DIRECT, DW_RING };
+enum { DW_PADDED, DW_WIDE, DW_DIRECT, DW_RING, DW_FLAT, DW_FLATC };
 static int
 conv_dw_mode(const axrt_conv_params *p)
 {
 	int k3 = p->k[1] == 3 && p->k[2] == 3, s = p->stride[2];
 
+	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == 1 && p->dil[2] == 1
+	 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] && p->out[2] == p->in[2]
+	 && p->in[1] >= 3 && p->in[2] >= 4)
+		return p->in[1] * p->in[2] <= AXRT_CONVDW_FLATC ? DW_FLATC : DW_FLAT;
 	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
 		return DW_WIDE;
 	if (k3 && p->stride[1] == s && (s == 1 || s == 2) && p->dil[1] == 1 && p->dil[2] == 1)
@@ -343,12 +347,14 @@ conv_dw_mode(const axrt_conv_params *p)
 /* How many bytes before its input the output of conv_f32_dw may start.
  * The kernel runs plane by plane (image-major, channel-minor; plane i at
  * i * isz in x, i * osz in y). Where a plane is first copied into the
- * scratch (padded and wide paths), plane i's output must only end
- * before plane i + 1 of the input starts. The ring path reads input rows
- * while writing outputs: plane i's output must end before plane i of the
- * input starts. The direct path writes output row oh after reading its
+ * scratch (padded, wide and small flat paths), plane i's output must
+ * only end before plane i + 1 of the input starts. The ring path reads
+ * input rows while writing outputs: plane i's output must end before
+ * plane i of the input starts. The direct path writes output row oh after reading its
  * input rows, the first of them row max(0, oh * s - pad), and later rows
  * read nothing before it: row oh must end before that input row starts.
+ * The flat path keeps that order (each output after the taps of its row
+ * above, before any later read below that row), so the same bound holds.
  * Each bound is linear in i, so it is largest at the first or last plane. */
 static size_t
 conv_dw_lead(const axrt_conv_params *p)
@@ -359,7 +365,7 @@ conv_dw_lead(const axrt_conv_params *p)
 
 	for (int e = 0; e < 2; e++) {
 		int64_t i = e ? last : 0, need;
-		if (mode == DW_DIRECT)
+		if (mode == DW_DIRECT || mode == DW_FLAT)
 			for (int64_t oh = 0; oh < p->out[1]; oh++) {
 				int64_t r = oh * p->stride[1] - p->pad[1];
 				r = r < 0 ? 0 : r > p->in[1] ? p->in[1] : r;
@@ -426,7 +432,10 @@ conv_dw_scratch(const axrt_conv_params *p)
 	case DW_WIDE:
 		return (size_t)(hp * wp + (int64_t)(p->out[1] - 1) * wp + p->out[2]) * sizeof(float);
 	case DW_DIRECT:
+	case DW_FLAT:
 		return (size_t)p->in[2] * sizeof(float);
+	case DW_FLATC:
+		return (size_t)((p->in[1] + 2) * (int64_t)p->in[2] + 2) * sizeof(float);
 	case DW_RING:
 		return (size_t)6 * (p->out[2] + 1) * sizeof(float);
 	default:

@@ -30,8 +30,10 @@
  * dims (in[0] = out[0] = k[0] = 1), same operands, same summation order
  * (bias, then kh, then kw), so the same values. Scratch (ORDER
  * CONVDW_SCRATCH: compiler/ops/conv.c), for a 3x3 kernel: with unit
- * strides, dil[1] == dil[2] and out[2] < AXRT_CONVDW_WIDE, hp * wp +
- * (out[1]-1)*wp + out[2] floats, hp = (out[1]-1)*stride[1] +
+ * strides and dilations, pads 1 and out = in (h = in[1] >= 3, w = in[2]
+ * >= 4), (h + 2) * w + 2 floats when h * w <= AXRT_CONVDW_FLATC, else w
+ * floats; else with unit strides, dil[1] == dil[2] and out[2] <
+ * AXRT_CONVDW_WIDE, hp * wp + (out[1]-1)*wp + out[2] floats, hp = (out[1]-1)*stride[1] +
  * (k[1]-1)*dil[1] + 1 and wp likewise along [2] (one padded input plane
  * and the wide loop's plane); else with both strides 1 or both 2 and no
  * dilation, in[2] floats (a row of zeros); else with stride[2] == 2
@@ -42,6 +44,7 @@
  * the slope, CLIP clamps to [act_alpha, act_beta], HARDSIGMOID computes
  * max(0, min(1, act_alpha * v + act_beta)); all as axrt_act_f32. */
 #define AXRT_CONVDW_WIDE 64
+#define AXRT_CONVDW_FLATC 1024
 #define AXRT_CONV_PARAMS(F, A) \
 	F(int32_t, n) \
 	F(int32_t, c) \

@@ -9,6 +9,7 @@
 #include "axrt.h"
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 /* The fused activation over a row: axrt_act_f32, the one definition the
  * eltwise kernels and the gemm epilogues share; Relu and Clip as plain
@@ -265,7 +266,10 @@ AXRT_KERNEL_PROTO(convtranspose_f32, conv)
  * reads without bounds checks; a tap in the padding adds w * 0, which
  * leaves the sum unchanged (up to the sign of a zero), so both kernels
  * agree. Loop shapes:
- *  - 3x3 at unit stride over a narrow plane: one long loop over the
+ *  - 3x3 at unit stride, pads 1, out = in: the plane as one long row
+ *    with the taps that cross a row end read as zeros (conv_dw3_flat;
+ *    small planes through the scratch, conv_dw3_flatc);
+ *  - other 3x3 at unit stride over a narrow plane: one long loop over the
  *    plane laid out with the padded row pitch (conv_dw3_wide), then the
  *    valid columns are copied out;
  *  - other 3x3 at equal strides 1 or 2, no dilation: straight from the
@@ -389,6 +393,30 @@ conv_dw3_edge(const float *const *r, const float *w, float bias, int32_t s, int3
 	return v;
 }
 
+/* Output row oh of a 3x3 kernel at stride s (1 or 2 along both axes),
+ * no dilation, read straight from x (zero: in[2] zeros, the rows outside
+ * the plane), its activation included; [lo, hi): the columns whose taps
+ * all lie inside the row. */
+AXRT_PRIVATE void
+conv_dw3_orow(const axrt_conv_params *p, const float *x, const float *w, float bias,
+		int32_t oh, int32_t lo, int32_t hi, const float *zero, float *yr)
+{
+	int32_t s = p->stride[2], pw = p->pad[2], iw = p->in[2], ow = p->out[2];
+	const float *r[3];
+
+	for (int32_t kh = 0; kh < 3; kh++) {
+		int32_t ih = oh * s - p->pad[1] + kh;
+		r[kh] = ih >= 0 && ih < p->in[1] ? x + (ptrdiff_t)ih * iw : zero;
+	}
+	for (int32_t o = 0; o < lo; o++)
+		yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
+	if (lo < hi)
+		conv_dw3_row(r[0], r[1], r[2], w, bias, s, 1, pw, lo, hi, yr);
+	for (int32_t o = hi > lo ? hi : lo; o < ow; o++)
+		yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
+	conv_act_run(p, yr, ow);
+}
+
 /* One plane of a 3x3 kernel at stride s (1 or 2 along both axes), no
  * dilation, read straight from x; zero: in[2] zeros, the rows outside
  * the plane. Output row oh is written while its input rows are read and
@@ -398,25 +426,181 @@ AXRT_PRIVATE void
 conv_dw3_direct(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
 		const float *zero)
 {
-	int32_t s = p->stride[2], pt = p->pad[1], pw = p->pad[2], ih_ = p->in[1], iw = p->in[2];
-	int32_t ow = p->out[2], lo, hi;
+	int32_t lo, hi;
 
-	conv_range(-pw, s, iw - 2, ow, &lo, &hi);   /* outputs with all three columns inside */
-	for (int32_t oh = 0; oh < p->out[1]; oh++) {
-		const float *r[3];
-		float *yr = y + (ptrdiff_t)oh * ow;
-		for (int32_t kh = 0; kh < 3; kh++) {
-			int32_t ih = oh * s - pt + kh;
-			r[kh] = ih >= 0 && ih < ih_ ? x + (ptrdiff_t)ih * iw : zero;
+	conv_range(-p->pad[2], p->stride[2], p->in[2] - 2, p->out[2], &lo, &hi);
+	for (int32_t oh = 0; oh < p->out[1]; oh++)
+		conv_dw3_orow(p, x, w, bias, oh, lo, hi, zero, y + (ptrdiff_t)oh * p->out[2]);
+}
+
+/* The flat paths: a 3x3 kernel at unit stride with one row and column
+ * of padding on every side (out = in, h >= 3 rows of w >= 4 columns)
+ * reads the plane as one long row of pitch w: output o = oh * w + ow
+ * takes tap (kh, kw) from x[o + (kh - 1) * w + kw - 1], except that taps
+ * kw = 0 of column 0 and kw = 2 of column w - 1 would read the
+ * neighbouring row: they read zero instead, as the padded paths do (a
+ * select on the column numbers of a vector of outputs). So the loop runs
+ * at full vector width over planes of 7 or 14 columns.
+ *  - planes of at most AXRT_CONVDW_FLATC floats (CONV_DW_FLATC) are
+ *    first copied into the scratch between a row of zeros above and one
+ *    below (and a zero before and after, for the end taps' loads), and
+ *    the whole plane is one run;
+ *  - larger planes (CONV_DW_FLAT) are read in place: rows 0 and h - 1,
+ *    whose taps leave the plane, and the run's two end positions, whose
+ *    loads would, take the direct path's code. Outputs are written in
+ *    increasing order, each after the taps of its row above and before
+ *    any later read below that row: the order of conv_dw3_direct. */
+#if defined(__GNUC__) && (defined(__AVX__) || defined(__SSE2__) || defined(__ARM_NEON))
+#ifdef __AVX__
+#define CONV_VW 8
+#else
+#define CONV_VW 4
+#endif
+typedef float conv_vec __attribute__((vector_size(CONV_VW * 4)));
+typedef int32_t conv_ivec __attribute__((vector_size(CONV_VW * 4)));
+#define CONV_LD(v, p) memcpy(&(v), (p), sizeof(conv_vec))
+#define CONV_SEL(m, x, y) ((conv_vec)(((conv_ivec)(x) & (m)) | ((conv_ivec)(y) & ~(m))))
+#ifdef AXRT_FMA
+#define CONV_FMA(t, x, s) \
+	for (int l_ = 0; l_ < CONV_VW; l_++) \
+		t[l_] = fmaf(x[l_], s, t[l_]);
+#else
+#define CONV_FMA(t, x, s) t += x * (s);
+#endif
+
+/* Vectors of a flat run from *o (column *col) while a whole vector fits
+ * before end; moves *o and *col on. Each lane computes what the scalar
+ * loop of conv_dw3_run computes; Relu and Clip as conv_act_run. */
+AXRT_PRIVATE void
+conv_dw3_flatv(const axrt_conv_params *p, const float *x, const float *wt, float bias,
+		float *y, ptrdiff_t *o, ptrdiff_t end, int32_t *col)
+{
+	const conv_vec z = {0}, vb = z + bias, lo = z + p->act_alpha, hi = z + p->act_beta;
+	float w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5];
+	float w6 = wt[6], w7 = wt[7], w8 = wt[8];
+	int32_t iw = p->in[2];
+	const conv_ivec iz = {0}, wv = iz + iw, last = iz + (iw - 1);
+	conv_ivec cv;
+	ptrdiff_t i = *o;
+
+	for (int l = 0; l < CONV_VW; l++)
+		cv[l] = *col + l;
+	cv -= (cv >= wv) & wv;   /* twice: CONV_VW < 3 * iw */
+	cv -= (cv >= wv) & wv;
+	for (; i + CONV_VW <= end; i += CONV_VW) {
+		const float *a = x + i - iw - 1, *b = x + i - 1, *c = x + i + iw - 1;
+		conv_ivec ml = cv == iz, mr = cv == last;
+		conv_vec a0, a1, a2, b0, b1, b2, c0, c1, c2, v = vb;
+		CONV_LD(a0, a); CONV_LD(a1, a + 1); CONV_LD(a2, a + 2);
+		CONV_LD(b0, b); CONV_LD(b1, b + 1); CONV_LD(b2, b + 2);
+		CONV_LD(c0, c); CONV_LD(c1, c + 1); CONV_LD(c2, c + 2);
+		a0 = CONV_SEL(ml, z, a0); b0 = CONV_SEL(ml, z, b0); c0 = CONV_SEL(ml, z, c0);
+		a2 = CONV_SEL(mr, z, a2); b2 = CONV_SEL(mr, z, b2); c2 = CONV_SEL(mr, z, c2);
+		CONV_FMA(v, a0, w0) CONV_FMA(v, a1, w1) CONV_FMA(v, a2, w2)
+		CONV_FMA(v, b0, w3) CONV_FMA(v, b1, w4) CONV_FMA(v, b2, w5)
+		CONV_FMA(v, c0, w6) CONV_FMA(v, c1, w7) CONV_FMA(v, c2, w8)
+		if (p->act == AXRT_ACT_RELU)
+			v = CONV_SEL(v > z, v, z);
+		else if (p->act == AXRT_ACT_CLIP) {
+			v = CONV_SEL(v < lo, lo, v);
+			v = CONV_SEL(v > hi, hi, v);
 		}
-		for (int32_t o = 0; o < lo; o++)
-			yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
-		if (lo < hi)
-			conv_dw3_row(r[0], r[1], r[2], w, bias, s, 1, pw, lo, hi, yr);
-		for (int32_t o = hi > lo ? hi : lo; o < ow; o++)
-			yr[o] = conv_dw3_edge(r, w, bias, s, pw, iw, o);
-		conv_act_run(p, yr, ow);
+		memcpy(y + i, &v, sizeof v);
+		cv += CONV_VW;
+		cv -= (cv >= wv) & wv;
+		cv -= (cv >= wv) & wv;
 	}
+	if (p->act != AXRT_ACT_RELU && p->act != AXRT_ACT_CLIP)
+		conv_act_run(p, y + *o, (int32_t)(i - *o));
+	*col = cv[0];
+	*o = i;
+}
+#undef CONV_FMA
+#undef CONV_SEL
+#undef CONV_LD
+#define CONV_HAVE_FLATV 1
+#endif
+
+/* Outputs o in [o, end) of a flat run over rows of pitch in[2] at x,
+ * y[o] each (col: the column of o). back: the run's last whole vector
+ * may be computed again over outputs already written (x is not y), so
+ * that a run's end takes no scalar loop. */
+AXRT_PRIVATE void
+conv_dw3_run(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		ptrdiff_t o, ptrdiff_t end, int32_t col, int back)
+{
+	int32_t iw = p->in[2];
+
+#ifdef CONV_HAVE_FLATV
+	ptrdiff_t o0 = o;
+	conv_dw3_flatv(p, x, w, bias, y, &o, end, &col);
+	if (back && o < end && end - o0 >= CONV_VW) {
+		ptrdiff_t b = end - CONV_VW;
+		int32_t c = col - (int32_t)(o - b);
+		while (c < 0)
+			c += iw;
+		conv_dw3_flatv(p, x, w, bias, y, &b, end, &c);
+		return;
+	}
+#else
+	(void)back;
+#endif
+	for (; o < end; o++) {
+		const float *a = x + o - iw - 1, *b = x + o - 1, *c = x + o + iw - 1;
+		float a0 = col ? a[0] : 0.0f, b0 = col ? b[0] : 0.0f, c0 = col ? c[0] : 0.0f;
+		float a2 = col < iw - 1 ? a[2] : 0.0f, b2 = col < iw - 1 ? b[2] : 0.0f;
+		float c2 = col < iw - 1 ? c[2] : 0.0f, v = bias;
+		v = AXRT_FMAF(w[0], a0, v); v = AXRT_FMAF(w[1], a[1], v); v = AXRT_FMAF(w[2], a2, v);
+		v = AXRT_FMAF(w[3], b0, v); v = AXRT_FMAF(w[4], b[1], v); v = AXRT_FMAF(w[5], b2, v);
+		v = AXRT_FMAF(w[6], c0, v); v = AXRT_FMAF(w[7], c[1], v); v = AXRT_FMAF(w[8], c2, v);
+		y[o] = v;
+		conv_act_run(p, y + o, 1);
+		if (++col == iw)
+			col = 0;
+	}
+}
+
+/* One plane of the flat path read in place (CONV_DW_FLAT); zero: in[2]
+ * zeros. */
+AXRT_PRIVATE void
+conv_dw3_flat(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		const float *zero)
+{
+	int32_t h = p->in[1], iw = p->in[2], lo, hi;
+	ptrdiff_t end = (ptrdiff_t)(h - 1) * iw - 1;
+	const float *r[3];
+
+	conv_range(-1, 1, iw - 2, iw, &lo, &hi);
+	conv_dw3_orow(p, x, w, bias, 0, lo, hi, zero, y);
+	r[0] = x;
+	r[1] = x + iw;
+	r[2] = x + 2 * (ptrdiff_t)iw;
+	y[iw] = conv_dw3_edge(r, w, bias, 1, 1, iw, 0);
+	conv_act_run(p, y + iw, 1);
+	conv_dw3_run(p, x, w, bias, y, (ptrdiff_t)iw + 1, end, 1, 0);
+	r[0] = x + (ptrdiff_t)(h - 3) * iw;
+	r[1] = r[0] + iw;
+	r[2] = r[1] + iw;
+	y[end] = conv_dw3_edge(r, w, bias, 1, 1, iw, iw - 1);
+	conv_act_run(p, y + end, 1);
+	conv_dw3_orow(p, x, w, bias, h - 1, lo, hi, zero, y + end + 1);
+}
+
+/* One plane of the flat path through the scratch (CONV_DW_FLATC): s
+ * holds a zero, a row of zeros, the plane, a row of zeros and a zero;
+ * first: the first plane of the call (the zeros are not there yet). */
+AXRT_PRIVATE void
+conv_dw3_flatc(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
+		float *s, int first)
+{
+	int32_t iw = p->in[2];
+	ptrdiff_t n = (ptrdiff_t)p->in[1] * iw;
+
+	if (first)
+		for (ptrdiff_t i = 0; i < n + 2 * (ptrdiff_t)iw + 2; i++)
+			s[i] = 0.0f;
+	memcpy(s + 1 + iw, x, (size_t)n * sizeof *x);
+	conv_dw3_run(p, s + 1 + iw, w, bias, y, 0, n, 0, 1);
 }
 
 /* y[o] for o < n, any kernel: the bias, then one pass per tap. */
@@ -440,12 +624,16 @@ conv_dw_row(const axrt_conv_params *p, const float *xp, int32_t wp, const float 
 }
 
 /* The path of a depthwise conv (ORDER CONVDW_MODE: compiler/ops/conv.c). */
-enum { CONV_DW_PADDED, CONV_DW_WIDE, CONV_DW_DIRECT, CONV_DW_RING };
+enum { CONV_DW_PADDED, CONV_DW_WIDE, CONV_DW_DIRECT, CONV_DW_RING, CONV_DW_FLAT, CONV_DW_FLATC };
 AXRT_PRIVATE int
 conv_dw_mode(const axrt_conv_params *p)
 {
 	int k3 = p->k[1] == 3 && p->k[2] == 3, s = p->stride[2];
 
+	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == 1 && p->dil[2] == 1
+	 && p->pad[1] == 1 && p->pad[2] == 1 && p->out[1] == p->in[1] && p->out[2] == p->in[2]
+	 && p->in[1] >= 3 && p->in[2] >= 4)
+		return p->in[1] * p->in[2] <= AXRT_CONVDW_FLATC ? CONV_DW_FLATC : CONV_DW_FLAT;
 	if (k3 && p->stride[1] == 1 && s == 1 && p->dil[1] == p->dil[2] && p->out[2] < AXRT_CONVDW_WIDE)
 		return CONV_DW_WIDE;
 	if (k3 && p->stride[1] == s && (s == 1 || s == 2) && p->dil[1] == 1 && p->dil[2] == 1)
@@ -456,14 +644,14 @@ conv_dw_mode(const axrt_conv_params *p)
 }
 
 /* The padded plane's size (see conv_dw_pad), and whether the plane takes
- * the wide loop: then *wide is the length of that loop.
+ * the wide loop (mode: conv_dw_mode's, worked out once by the kernel, so
+ * that compilers fold the paths a constant p does not take): then *wide
+ * is the length of that loop.
  * ORDER CONVDW_SCRATCH: compiler/ops/conv.c (conv_dw_scratch) sizes the
  * scratch with the same formulas. */
 AXRT_PRIVATE void
-conv_dw_dims(const axrt_conv_params *p, int32_t *hp, int32_t *wp, int32_t *wide)
+conv_dw_dims(const axrt_conv_params *p, int mode, int32_t *hp, int32_t *wp, int32_t *wide)
 {
-	int mode = conv_dw_mode(p);
-
 	*hp = (p->out[1] - 1) * p->stride[1] + (p->k[1] - 1) * p->dil[1] + 1;
 	*wp = (p->out[2] - 1) * p->stride[2] + (p->k[2] - 1) * p->dil[2] + 1;
 	*wide = 0;
@@ -475,13 +663,13 @@ conv_dw_dims(const axrt_conv_params *p, int32_t *hp, int32_t *wp, int32_t *wide)
  * plane), both in the scratch; first: the first channel of the call (xp
  * holds no zeros yet). */
 AXRT_PRIVATE void
-conv_dw_padded(const axrt_conv_params *p, const float *x, const float *w, float bias, float *y,
-		float *xp, float *t, int first)
+conv_dw_padded(const axrt_conv_params *p, int mode, const float *x, const float *w, float bias,
+		float *y, float *xp, float *t, int first)
 {
 	int32_t hp, wp, wide, ow = p->out[2];
 	ptrdiff_t rd;
 
-	conv_dw_dims(p, &hp, &wp, &wide);
+	conv_dw_dims(p, mode, &hp, &wp, &wide);
 	rd = (ptrdiff_t)p->dil[1] * wp;
 	conv_dw_pad(p, x, hp, wp, first, xp);
 	if (wide)
@@ -562,26 +750,34 @@ AXRT_KERNEL_PROTO(conv_f32_dw, conv)
 	if (conv_check(p) != AXRT_OK || p->group != p->c || p->m != p->c
 	 || p->in[0] != 1 || p->out[0] != 1 || p->k[0] != 1 || !scratch)
 		return AXRT_EINVAL;
-	conv_dw_dims(p, &hp, &wp, &wide);
 	mode = conv_dw_mode(p);
+	conv_dw_dims(p, mode, &hp, &wp, &wide);
 	isz = (ptrdiff_t)p->in[1] * p->in[2];
 	osz = (ptrdiff_t)p->out[1] * p->out[2];
 	ksz = (ptrdiff_t)p->k[1] * p->k[2];
-	if (mode == CONV_DW_DIRECT)
+	if (mode == CONV_DW_DIRECT || mode == CONV_DW_FLAT)
 		for (int32_t i = 0; i < p->in[2]; i++)
 			((float *)scratch)[i] = 0.0f;
 	for (int32_t img = 0; img < p->n; img++)
 		for (int32_t c = 0; c < p->c; c++) {
 			ptrdiff_t i = (ptrdiff_t)img * p->c + c;
 			float *yc = (float *)out[0] + i * osz, bias = b ? b[c] : 0.0f;
+			if (mode == CONV_DW_FLATC) {
+				conv_dw3_flatc(p, x + i * isz, w + c * ksz, bias, yc, scratch, i == 0);
+				continue;   /* the activation ran on the way */
+			}
+			if (mode == CONV_DW_FLAT) {
+				conv_dw3_flat(p, x + i * isz, w + c * ksz, bias, yc, scratch);
+				continue;
+			}
 			if (mode == CONV_DW_DIRECT) {
 				conv_dw3_direct(p, x + i * isz, w + c * ksz, bias, yc, scratch);
-				continue;   /* the activation ran row by row */
+				continue;
 			}
 			if (mode == CONV_DW_RING)
 				conv_dw_stride2(p, x + i * isz, w + c * ksz, bias, yc, scratch);
 			else
-				conv_dw_padded(p, x + i * isz, w + c * ksz, bias, yc, scratch,
+				conv_dw_padded(p, mode, x + i * isz, w + c * ksz, bias, yc, scratch,
 					(float *)scratch + (ptrdiff_t)hp * wp, i == 0);
 			conv_act_run(p, yc, (int32_t)osz);
 		}

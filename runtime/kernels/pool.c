@@ -93,13 +93,65 @@ pool_check(const axrt_pool_params *p)
 /* Max pooling of one 1-D or 2-D plane at unit dilation, without indices,
  * POOL_CHUNK outputs of a row at a time: the outputs whose window lies
  * inside the row take one pass along the chunk per tap (kh-major,
- * kw-minor, as the generic loop visits them), the others the generic
- * per-window loop. Same rule, same result: the first element, replaced
- * by any strictly larger one. Each chunk is written after all its
+ * kw-minor, as the generic loop visits them; 3x3 windows at stride 2 one
+ * pass for all nine), the others (the border columns) the generic loop's
+ * per-window code for this case. Same rule, same result: the first
+ * element, replaced by any strictly larger one. Each chunk is written after all its
  * windows are read, so an output that overlaps its input (the planner's
  * lead, pool_overlap_lead) stays as safe as in the generic loop. */
 #define POOL_CHUNK 256
-#define POOL_MAX2D(fname, T, LOWEST) \
+
+/* One tap of a chunk: b[i] = r[i * s] (first), else the larger of b[i]
+ * and r[i * s], b[i] kept unless r[i * s] is strictly larger; strides 1
+ * and 2 as constants, so that compilers vectorize those loops. */
+#define POOL_TAP(fname, T) \
+	AXRT_PRIVATE void \
+	fname(T *restrict b, const T *restrict r, int32_t s, int32_t n, int first) \
+	{ \
+		if (first) \
+			for (int32_t i = 0; i < n; i++) \
+				b[i] = r[(ptrdiff_t)i * s]; \
+		else if (s == 1) \
+			for (int32_t i = 0; i < n; i++) \
+				b[i] = r[i] > b[i] ? r[i] : b[i]; \
+		else if (s == 2) \
+			for (int32_t i = 0; i < n; i++) \
+				b[i] = r[2 * i] > b[i] ? r[2 * i] : b[i]; \
+		else \
+			for (int32_t i = 0; i < n; i++) \
+				b[i] = r[(ptrdiff_t)i * s] > b[i] ? r[(ptrdiff_t)i * s] : b[i]; \
+	}
+
+/* A 3x3 window at stride 2 with all three rows inside (rows of x are w
+ * apart): b[i] from the nine taps of output i in one pass, in the taps'
+ * order (kh-major, kw-minor) with the same rule. */
+#define POOL_W3(fname, T) \
+	AXRT_PRIVATE void \
+	fname(T *restrict b, const T *restrict x, int32_t w, int32_t n) \
+	{ \
+		const T *restrict r0 = x, *restrict r1 = x + w, *restrict r2 = x + 2 * (ptrdiff_t)w; \
+		for (int32_t i = 0; i < n; i++) { \
+			T m = r0[2 * i]; \
+			m = r0[2 * i + 1] > m ? r0[2 * i + 1] : m; \
+			m = r0[2 * i + 2] > m ? r0[2 * i + 2] : m; \
+			m = r1[2 * i] > m ? r1[2 * i] : m; \
+			m = r1[2 * i + 1] > m ? r1[2 * i + 1] : m; \
+			m = r1[2 * i + 2] > m ? r1[2 * i + 2] : m; \
+			m = r2[2 * i] > m ? r2[2 * i] : m; \
+			m = r2[2 * i + 1] > m ? r2[2 * i + 1] : m; \
+			m = r2[2 * i + 2] > m ? r2[2 * i + 2] : m; \
+			b[i] = m; \
+		} \
+	}
+
+POOL_TAP(pool_tap_f32, float)
+POOL_TAP(pool_tap_u8, uint8_t)
+POOL_TAP(pool_tap_i8, int8_t)
+POOL_W3(pool_w3_f32, float)
+POOL_W3(pool_w3_u8, uint8_t)
+POOL_W3(pool_w3_i8, int8_t)
+
+#define POOL_MAX2D(fname, T, LOWEST, TAP, W3) \
 	AXRT_PRIVATE void \
 	fname(const axrt_pool_params *p, const T *x, T *y, int32_t oh, int32_t c0, int32_t c1) \
 	{ \
@@ -111,29 +163,31 @@ pool_check(const axrt_pool_params *p)
 		hi = hi < c1 ? hi : c1; \
 		lo = lo > c0 ? lo : c0; \
 		lo = lo < hi ? lo : hi; \
+		if (k == 3 && p->k[1] == 3 && s == 2 && ih0 >= 0 && ih0 + 3 <= p->in[1] && lo < hi) { \
+			W3(buf + lo - c0, x + (ptrdiff_t)ih0 * w + (ptrdiff_t)lo * s - p->pad[2], w, hi - lo); \
+			first = 0; \
+		} else \
 		for (int32_t kh = 0; kh < p->k[1]; kh++) { \
 			const T *restrict r; \
 			if (ih0 + kh < 0 || ih0 + kh >= p->in[1]) \
 				continue; \
 			r = x + (ptrdiff_t)(ih0 + kh) * w; \
 			for (int32_t kw = 0; kw < k; kw++, first = 0) \
-				for (int32_t o = lo; o < hi; o++) { \
-					T v = r[(ptrdiff_t)o * s + kw - p->pad[2]]; \
-					buf[o - c0] = first || v > buf[o - c0] ? v : buf[o - c0]; \
-				} \
+				TAP(buf + lo - c0, r + (ptrdiff_t)lo * s + kw - p->pad[2], s, hi - lo, first); \
 		} \
 		for (int32_t o = c0; o < c1; o++) { \
-			pool_win wn; \
+			int32_t st = o * s - p->pad[2], a1, b1, a2, b2; \
 			T best = LOWEST; \
 			int any = 0; \
 			if (o == lo && !first) \
-				o = hi; \
+				o = hi, st = o * s - p->pad[2]; \
 			if (o >= c1) \
 				break; \
-			pool_window(p, oh * p->out[2] + o, &wn); \
-			for (int32_t j1 = wn.lo[1]; j1 < wn.hi[1]; j1++) \
-			for (int32_t j2 = wn.lo[2]; j2 < wn.hi[2]; j2++) { \
-				T v = x[pool_at(p, &wn, 0, j1, j2)]; \
+			pool_span(ih0, 1, p->in[1], p->k[1], &a1, &b1); \
+			pool_span(st, 1, w, k, &a2, &b2); \
+			for (int32_t j1 = a1; j1 < b1; j1++) \
+			for (int32_t j2 = a2; j2 < b2; j2++) { \
+				T v = x[(ptrdiff_t)(ih0 + j1) * w + st + j2]; \
 				if (!any || v > best) \
 					best = v; \
 				any = 1; \
@@ -144,9 +198,9 @@ pool_check(const axrt_pool_params *p)
 			y[(ptrdiff_t)oh * p->out[2] + o] = buf[o - c0]; \
 	}
 
-POOL_MAX2D(pool_max2d_f32, float, -FLT_MAX)
-POOL_MAX2D(pool_max2d_u8, uint8_t, 0)
-POOL_MAX2D(pool_max2d_i8, int8_t, INT8_MIN)
+POOL_MAX2D(pool_max2d_f32, float, -FLT_MAX, pool_tap_f32, pool_w3_f32)
+POOL_MAX2D(pool_max2d_u8, uint8_t, 0, pool_tap_u8, pool_w3_u8)
+POOL_MAX2D(pool_max2d_i8, int8_t, INT8_MIN, pool_tap_i8, pool_w3_i8)
 
 /* maxpool_<T>: the first largest element of each window; NaN compares
  * false, so a window keeps its first element until a larger one comes. */
