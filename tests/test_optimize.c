@@ -253,9 +253,12 @@ optimize_end_to_end(unsigned methods, double budget, const char *costkey)
 START_TEST(test_optimize_prune)
 {
 	/* the default objective for pruning alone (macs+size) lowers the
-	 * larger of the two ratios at every move: both go down */
-	optimize_end_to_end(OPT_PRUNE, 0.02, "macs");
-	optimize_end_to_end(OPT_PRUNE, 0.02, "weight_bytes");
+	 * larger of the two ratios at every move: both go down. A step may
+	 * take at most half the budget left, and on these 500 held-out
+	 * samples the example's smallest steps cost 1.2-1.4 points: a budget
+	 * of 3 */
+	optimize_end_to_end(OPT_PRUNE, 0.03, "macs");
+	optimize_end_to_end(OPT_PRUNE, 0.03, "weight_bytes");
 }
 END_TEST
 

@@ -568,6 +568,70 @@ START_TEST(test_prune_unmapped_reshape_is_left_alone)
 }
 END_TEST
 
+/* ---- kept counts the kernels take ---- */
+
+/* Expected by hand from the tiling axrt_gemm.h documents, not from the
+ * code: a conv's filters in panels of 6 (AXRT_GEMM_MR), a last panel of
+ * up to 4 rows on the 4-row micro-kernel (as 4 rows), of 5 as 6; one
+ * row's outputs in strips of 64 (AXRT_GEMV_NR). A kept count passes when
+ * the MACs saved with the producer's rows counted that way are at least
+ * 0.9 of the MACs saved on paper. */
+START_TEST(test_prune_kept_counts_fit_the_kernels)
+{
+	/* c1: 24 filters of 64 inputs on 6x6 (2304 MACs each, rows as
+	 * computed 24), read by c2 (72 MACs per channel): keeping k saves
+	 * 2376 (24 - k) on paper, 2304 (24 - rows(k)) + 72 (24 - k) for real:
+	 * k = 22: 4752 of 4752; 21: 4824 of 7128; 17 (rows 18): 14328 of
+	 * 16632 (0.86); 15 (rows 16): 19080 of 21384 (0.89); 11 (rows 12):
+	 * 28584 of 30888 (0.93); 8 (rows 10): 33408 of 38016 (0.88); 9:
+	 * 33336 of 35640 (0.94); 5 (rows 6): 42840 of 45144 (0.95); 2 (rows
+	 * 4): 47664 of 52272 (0.91); 1: 47736 of 54648 (0.87) */
+	Diag d = diag_capture();
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 4, (int64_t[]){1, 64, 6, 6});
+	conv(b, "c1", "x", "y1", 64, 24, 1, 1, 1, NULL);
+	mb_node(b, "Relu", "r1", "y1", "a1");
+	conv(b, "c2", "a1", "y", 24, 2, 1, 1, 1, NULL);
+	mb_output(b, "y");
+	Graph *g = load_mb(b, &d);
+	Arena *a = arena_new();
+	PruneUnit *u;
+	int nu = prune_units(g, a, &u, &d);
+	const PruneUnit *uc = unit(u, nu, "c1");
+	ck_assert_int_eq(uc->nch, 24);
+	static const int conv_ok[25] = {
+		0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1,   /* 0..12 */
+		0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1};     /* 13..24 */
+	for (int k = 1; k <= 24; k++)
+		ck_assert_msg(prune_kept_ok(g, uc, k) == conv_ok[k], "c1 keeping %d", k);
+	arena_free(a);
+	graph_free(g);
+	mb_free(b);
+
+	/* fc1: 128 neurons of 256 inputs, one row (strips of 64), read by fc2
+	 * (2 MACs per neuron): keeping k saves 258 (128 - k) on paper and, for
+	 * k <= 64, 256 * 64 + 2 (128 - k) for real: 0.90 at k = 57, 0.89 at 56;
+	 * above 64 only 2 (128 - k) */
+	b = mb_new(13);
+	mb_input(b, "x", 1, 2, (int64_t[]){1, 256});
+	gemm(b, "fc1", "x", "h", 256, 128, 1, NULL);
+	mb_node(b, "Relu", "r2", "h", "hr");
+	gemm(b, "fc2", "hr", "y", 128, 2, 1, NULL);
+	mb_output(b, "y");
+	g = load_mb(b, &d);
+	a = arena_new();
+	nu = prune_units(g, a, &u, &d);
+	const PruneUnit *uf = unit(u, nu, "fc1");
+	ck_assert_int_eq(uf->nch, 128);
+	for (int k = 1; k <= 128; k++)
+		ck_assert_msg(prune_kept_ok(g, uf, k) == ((k >= 57 && k <= 64) || k == 128),
+			"fc1 keeping %d", k);
+	arena_free(a);
+	graph_free(g);
+	mb_free(b);
+}
+END_TEST
+
 /* ---- exactness: all-zero filters prune to the same bits ---- */
 
 /* c1 (filter 2 zero) -> relu -> a; c2 (filter 2 zero); relu(a + c2) ->
@@ -1234,6 +1298,7 @@ suite(void)
 	tcase_add_test(tc, test_prune_grouped_conv_loses_whole_groups);
 	tcase_add_test(tc, test_prune_flatten_gemm_column_blocks);
 	tcase_add_test(tc, test_prune_unmapped_reshape_is_left_alone);
+	tcase_add_test(tc, test_prune_kept_counts_fit_the_kernels);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_prune_errors_name_the_layer);
