@@ -242,16 +242,17 @@ END_TEST
 START_TEST(test_maxpool_random_3d) { random_sweep(MAXP, 3, 80); }
 
 /* Max pooling without indices (the row-chunk path of 2-D planes): wide
- * planes, half of them 3x3 at stride 2 (SqueezeNet's and ResNet's pools,
- * the one-pass window), pads and ceil mode, against the reference. */
+ * planes, a third of them 3x3 at stride 2 (SqueezeNet's and ResNet's
+ * pools) and a third 2x2 at stride 2 (the example's), the one-pass
+ * windows, pads and ceil mode, against the reference. */
 START_TEST(test_maxpool_rows_2d)
 {
 	for (int it = 0; it < 200; it++) {
-		int in[2], k[2], s[2], dl[2] = {1, 1}, pad[2], pe[2], out[2], w3 = irand(0, 1);
+		int in[2], k[2], s[2], dl[2] = {1, 1}, pad[2], pe[2], out[2], w3 = irand(0, 2);
 		int ceil = irand(0, 1), ok = 1;
 		for (int a = 0; a < 2; a++) {
 			in[a] = irand(3, 40);
-			k[a] = w3 ? 3 : irand(1, 4);
+			k[a] = w3 == 1 ? 3 : w3 == 2 ? 2 : irand(1, 4);
 			s[a] = w3 ? 2 : irand(1, 3);
 			pad[a] = irand(0, k[a] - 1);
 			pe[a] = irand(0, k[a] - 1);

@@ -144,14 +144,33 @@ pool_check(const axrt_pool_params *p)
 		} \
 	}
 
+/* The same for a 2x2 window at stride 2 (short rows lose more to four
+ * calls of POOL_TAP than they gain from its vector loops). */
+#define POOL_W2(fname, T) \
+	AXRT_PRIVATE void \
+	fname(T *restrict b, const T *restrict x, int32_t w, int32_t n) \
+	{ \
+		const T *restrict r0 = x, *restrict r1 = x + w; \
+		for (int32_t i = 0; i < n; i++) { \
+			T m = r0[2 * i]; \
+			m = r0[2 * i + 1] > m ? r0[2 * i + 1] : m; \
+			m = r1[2 * i] > m ? r1[2 * i] : m; \
+			m = r1[2 * i + 1] > m ? r1[2 * i + 1] : m; \
+			b[i] = m; \
+		} \
+	}
+
 POOL_TAP(pool_tap_f32, float)
 POOL_TAP(pool_tap_u8, uint8_t)
 POOL_TAP(pool_tap_i8, int8_t)
 POOL_W3(pool_w3_f32, float)
 POOL_W3(pool_w3_u8, uint8_t)
 POOL_W3(pool_w3_i8, int8_t)
+POOL_W2(pool_w2_f32, float)
+POOL_W2(pool_w2_u8, uint8_t)
+POOL_W2(pool_w2_i8, int8_t)
 
-#define POOL_MAX2D(fname, T, LOWEST, TAP, W3) \
+#define POOL_MAX2D(fname, T, LOWEST, TAP, W3, W2) \
 	AXRT_PRIVATE void \
 	fname(const axrt_pool_params *p, const T *x, T *y, int32_t oh, int32_t c0, int32_t c1) \
 	{ \
@@ -165,6 +184,9 @@ POOL_W3(pool_w3_i8, int8_t)
 		lo = lo < hi ? lo : hi; \
 		if (k == 3 && p->k[1] == 3 && s == 2 && ih0 >= 0 && ih0 + 3 <= p->in[1] && lo < hi) { \
 			W3(buf + lo - c0, x + (ptrdiff_t)ih0 * w + (ptrdiff_t)lo * s - p->pad[2], w, hi - lo); \
+			first = 0; \
+		} else if (k == 2 && p->k[1] == 2 && s == 2 && ih0 >= 0 && ih0 + 2 <= p->in[1] && lo < hi) { \
+			W2(buf + lo - c0, x + (ptrdiff_t)ih0 * w + (ptrdiff_t)lo * s - p->pad[2], w, hi - lo); \
 			first = 0; \
 		} else \
 		for (int32_t kh = 0; kh < p->k[1]; kh++) { \
@@ -198,9 +220,9 @@ POOL_W3(pool_w3_i8, int8_t)
 			y[(ptrdiff_t)oh * p->out[2] + o] = buf[o - c0]; \
 	}
 
-POOL_MAX2D(pool_max2d_f32, float, -FLT_MAX, pool_tap_f32, pool_w3_f32)
-POOL_MAX2D(pool_max2d_u8, uint8_t, 0, pool_tap_u8, pool_w3_u8)
-POOL_MAX2D(pool_max2d_i8, int8_t, INT8_MIN, pool_tap_i8, pool_w3_i8)
+POOL_MAX2D(pool_max2d_f32, float, -FLT_MAX, pool_tap_f32, pool_w3_f32, pool_w2_f32)
+POOL_MAX2D(pool_max2d_u8, uint8_t, 0, pool_tap_u8, pool_w3_u8, pool_w2_u8)
+POOL_MAX2D(pool_max2d_i8, int8_t, INT8_MIN, pool_tap_i8, pool_w3_i8, pool_w2_i8)
 
 /* maxpool_<T>: the first largest element of each window; NaN compares
  * false, so a window keeps its first element until a larger one comes. */
