@@ -1578,22 +1578,14 @@ fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, 
 					int64_t oa = s == 2 ? 2 * f : f, oc = s == 2 ? 2 * f + 16 : f + 1;
 					__m256i a, c, t;
 #define FX_LD(r, o) _mm256_loadu_si256((const __m256i *)((r) + (o)))
-					a = _mm256_add_epi32(
-						_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R0, oa), w00),
-							_mm256_madd_epi16(FX_LD(R0, oa + 2), w01)),
-						_mm256_add_epi32(
-							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R1, oa), w10),
-								_mm256_madd_epi16(FX_LD(R1, oa + 2), w11)),
-							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R2, oa), w20),
-								_mm256_madd_epi16(FX_LD(R2, oa + 2), w21))));
-					c = _mm256_add_epi32(
-						_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R0, oc), w00),
-							_mm256_madd_epi16(FX_LD(R0, oc + 2), w01)),
-						_mm256_add_epi32(
-							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R1, oc), w10),
-								_mm256_madd_epi16(FX_LD(R1, oc + 2), w11)),
-							_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R2, oc), w20),
-								_mm256_madd_epi16(FX_LD(R2, oc + 2), w21))));
+#define FX_SUM(o) _mm256_add_epi32( \
+	_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R0, o), w00), _mm256_madd_epi16(FX_LD(R0, (o) + 2), w01)), \
+	_mm256_add_epi32( \
+		_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R1, o), w10), _mm256_madd_epi16(FX_LD(R1, (o) + 2), w11)), \
+		_mm256_add_epi32(_mm256_madd_epi16(FX_LD(R2, o), w20), _mm256_madd_epi16(FX_LD(R2, (o) + 2), w21))))
+					a = FX_SUM(oa);
+					c = FX_SUM(oc);
+#undef FX_SUM
 #undef FX_LD
 					if (!fused) {      /* the sums in order, for fx_epilogue_row */
 						if (s == 1) {
