@@ -391,16 +391,7 @@ conv_lower_gemm(Node *n, Lower *l, const axrt_conv_params *p)
 	int in[3], out[1];
 
 	memset(&q, 0, sizeof q);
-	q.n = p->n;
-	q.c = p->c;
-	q.m = p->m;
-	q.group = p->group;
-	memcpy(q.in, p->in, sizeof q.in);
-	memcpy(q.out, p->out, sizeof q.out);
-	memcpy(q.k, p->k, sizeof q.k);
-	memcpy(q.stride, p->stride, sizeof q.stride);
-	memcpy(q.dil, p->dil, sizeof q.dil);
-	memcpy(q.pad, p->pad, sizeof q.pad);
+	WINDOW_COPY_CONV(&q, p);
 	q.act = p->act;
 	q.act_alpha = p->act_alpha;
 	q.act_beta = p->act_beta;

@@ -170,16 +170,7 @@ qdq_lower_conv(Node *n, Lower *l, const axrt_qconv_params *g)
 	if (rc <= 0)
 		return rc;
 	memset(&p, 0, sizeof p);
-	p.n = g->n;
-	p.c = g->c;
-	p.m = g->m;
-	p.group = g->group;
-	memcpy(p.in, g->in, sizeof p.in);
-	memcpy(p.out, g->out, sizeof p.out);
-	memcpy(p.k, g->k, sizeof p.k);
-	memcpy(p.stride, g->stride, sizeof p.stride);
-	memcpy(p.dil, g->dil, sizeof p.dil);
-	memcpy(p.pad, g->pad, sizeof p.pad);
+	WINDOW_COPY_CONV(&p, g);
 	p.xt = n->in[0]->dtype;
 	p.xz = qdq_zero(n->in[2], 0);
 	p.wt = r.wt;

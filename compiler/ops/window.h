@@ -41,4 +41,20 @@ int window_check_size(Node *n, Diag *d, const Tensor *t);
  * Returns 0, or -1 after diag_node(). */
 int window_operands(Node *n, Diag *d, const Tensor *x, const Tensor *w);
 
+/* Copies a conv's geometry (n, c, m, group and the in, out, k, stride,
+ * dil, pad triples) between the params structs of kernel families that
+ * lay those fields out alike (conv, convgemm, qconv, qdqconv). */
+#define WINDOW_COPY_CONV(dst, src) do { \
+	(dst)->n = (src)->n; \
+	(dst)->c = (src)->c; \
+	(dst)->m = (src)->m; \
+	(dst)->group = (src)->group; \
+	memcpy((dst)->in, (src)->in, sizeof (dst)->in); \
+	memcpy((dst)->out, (src)->out, sizeof (dst)->out); \
+	memcpy((dst)->k, (src)->k, sizeof (dst)->k); \
+	memcpy((dst)->stride, (src)->stride, sizeof (dst)->stride); \
+	memcpy((dst)->dil, (src)->dil, sizeof (dst)->dil); \
+	memcpy((dst)->pad, (src)->pad, sizeof (dst)->pad); \
+} while (0)
+
 #endif

@@ -210,25 +210,19 @@ axrt_qdq_gemm(const axrt_qdqgemm_params *p, const void *const *in, void *const *
 	return AXRT_OK;
 }
 
-AXRT_PRIVATE int32_t
-qdq_dot8(const int16_t *restrict a, const int8_t *restrict w, int32_t k)
-{
-	int32_t s = 0;
-
-	for (int32_t i = 0; i < k; i++)
-		s += a[i] * w[i];
-	return s;
-}
-
-AXRT_PRIVATE int32_t
-qdq_dot16(const int16_t *restrict a, const int16_t *restrict w, int32_t k)
-{
-	int32_t s = 0;
-
-	for (int32_t i = 0; i < k; i++)
-		s += a[i] * w[i];
-	return s;
-}
+/* The dot product of k (x - z) codes with a row of int8 or int16
+ * weights, one function per weight type so that each loop vectorizes. */
+#define QDQ_DOT(fname, WT) \
+	AXRT_PRIVATE int32_t \
+	fname(const int16_t *restrict a, const WT *restrict w, int32_t k) \
+	{ \
+		int32_t s = 0; \
+		for (int32_t i = 0; i < k; i++) \
+			s += a[i] * w[i]; \
+		return s; \
+	}
+QDQ_DOT(qdq_dot8, int8_t)
+QDQ_DOT(qdq_dot16, int16_t)
 
 AXRT_API axrt_status
 axrt_qdq_gemm_fast(const axrt_qdqgemm_params *p, const void *const *in, void *const *out,
