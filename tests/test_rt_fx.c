@@ -30,6 +30,13 @@ rnd(int32_t lo, int32_t hi)        /* uniform in [lo, hi] */
 	return lo + (int32_t)(rng_state % (uint32_t)(hi - lo + 1));
 }
 
+static void
+rnd_milli(float *v, int n, int32_t lo, int32_t hi)   /* rnd(lo, hi) / 1000 each */
+{
+	for (int i = 0; i < n; i++)
+		v[i] = (float)rnd(lo, hi) / 1000.0f;
+}
+
 /* v * 2^-s rounded as the format says: nearbyint in the default
  * (to nearest, ties to even) mode, or floor. Exact for |v| < 2^53. */
 static double
@@ -819,11 +826,11 @@ START_TEST(test_fx_lower_cnn_matches_simulation)
 {
 	float x[72], w[54], bc[3], gw[108], gc[4], y[4];
 	const int wf[3] = {6, 7, 5};
-	for (int i = 0; i < 72; i++) x[i] = (float)rnd(-4000, 4000) / 1000.0f;
-	for (int i = 0; i < 54; i++) w[i] = (float)rnd(-600, 600) / 1000.0f;
-	for (int i = 0; i < 3; i++) bc[i] = (float)rnd(-500, 500) / 1000.0f;
-	for (int i = 0; i < 108; i++) gw[i] = (float)rnd(-900, 900) / 1000.0f;
-	for (int i = 0; i < 4; i++) gc[i] = (float)rnd(-1000, 1000) / 1000.0f;
+	rnd_milli(x, 72, -4000, 4000);
+	rnd_milli(w, 54, -600, 600);
+	rnd_milli(bc, 3, -500, 500);
+	rnd_milli(gw, 108, -900, 900);
+	rnd_milli(gc, 4, -1000, 1000);
 	MB *b = mb_new(13);
 	mb_input(b, "x", DT_F32, 4, D(1, 2, 6, 6));
 	mb_init_f32(b, "W", 4, D(3, 2, 3, 3), w, -1);
@@ -920,12 +927,12 @@ find_nth(Graph *g, int op, int i)
 START_TEST(test_fx_lower_mobile_codegen_matches_interp)
 {
 	float x[1024], wa[216], wb[54], wc[54], wd[30], gw[15], y[3];
-	for (int i = 0; i < 1024; i++) x[i] = (float)rnd(0, 3000) / 1000.0f;
-	for (int i = 0; i < 216; i++) wa[i] = (float)rnd(-500, 500) / 1000.0f;
-	for (int i = 0; i < 54; i++) wb[i] = (float)rnd(-900, 900) / 1000.0f;
-	for (int i = 0; i < 54; i++) wc[i] = (float)rnd(-900, 900) / 1000.0f;
-	for (int i = 0; i < 30; i++) wd[i] = (float)rnd(-900, 900) / 1000.0f;
-	for (int i = 0; i < 15; i++) gw[i] = (float)rnd(-900, 900) / 1000.0f;
+	rnd_milli(x, 1024, 0, 3000);
+	rnd_milli(wa, 216, -500, 500);
+	rnd_milli(wb, 54, -900, 900);
+	rnd_milli(wc, 54, -900, 900);
+	rnd_milli(wd, 30, -900, 900);
+	rnd_milli(gw, 15, -900, 900);
 	MB *b = mb_new(13);
 	mb_input(b, "x", DT_F32, 4, D(1, 4, 16, 16));
 	mb_init_f32(b, "WA", 4, D(6, 4, 3, 3), wa, -1);
