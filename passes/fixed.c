@@ -134,15 +134,6 @@ typedef struct Fx {
 	char *isint;           /* per original node index: computes on codes */
 } Fx;
 
-static Node *
-live_node(Graph *g, const char *name)
-{
-	for (int i = 0; i < g->nnode; i++)
-		if (!g->node[i]->dead && !strcmp(g->node[i]->name, name))
-			return g->node[i];
-	return NULL;
-}
-
 static void
 fmt_copy(Tensor *to, const Tensor *from)
 {
@@ -204,7 +195,7 @@ set_formats(Fx *x)
 	}
 	for (int i = 0; i < pl->nlayer; i++) {
 		const PlanLayer *L = &pl->layer[i];
-		Node *n = L->wbits ? live_node(x->g, L->name) : NULL;
+		Node *n = L->wbits ? graph_live_node(x->g, L->name) : NULL;
 		if (!n)
 			continue;
 		if (!fixed_weight_layer(n)) {

@@ -12,15 +12,6 @@
 #include "calib.h"
 #include "ops.h"
 
-static Node *
-live_node(Graph *g, const char *name)
-{
-	for (int i = 0; i < g->nnode; i++)
-		if (!g->node[i]->dead && !strcmp(g->node[i]->name, name))
-			return g->node[i];
-	return NULL;
-}
-
 /* Output channels as the plan counts them (plan.c's layer_channels). */
 static int
 layer_channels(const Node *n)
@@ -196,7 +187,7 @@ fixed_plan_uniform(Graph *g, const Calib *c, int wbits, int abits, Plan *pl, Dia
 int
 fixed_set_weight_bits(Graph *g, Plan *pl, const char *layer, int bits)
 {
-	Node *n = live_node(g, layer);
+	Node *n = graph_live_node(g, layer);
 	if (!n || !fixed_weight_layer(n) || bits < 0 || bits == 1 || bits > 16)
 		return -1;
 	PlanLayer *L = plan_layer(pl, layer);
@@ -215,7 +206,7 @@ fixed_set_weight_bits(Graph *g, Plan *pl, const char *layer, int bits)
 int
 fixed_set_act_bits(Graph *g, const Calib *c, Plan *pl, const char *layer, int bits)
 {
-	Node *n = live_node(g, layer);
+	Node *n = graph_live_node(g, layer);
 	if (!n || n->nout < 1 || !is_act(g, n->out[0]) || bits < 0 || bits == 1 || bits > 16)
 		return -1;
 	int *grp = tie_groups(g), root = uf_find(grp, n->out[0]->id), frac = 0;
@@ -250,7 +241,7 @@ fixed_weight_bits(const Plan *pl, const char *layer)
 int
 fixed_act_bits(const Graph *g, const Plan *pl, const char *layer)
 {
-	const Node *n = live_node((Graph *)g, layer);
+	const Node *n = graph_live_node((Graph *)g, layer);
 	if (!n || n->nout < 1 || !n->out[0])
 		return 0;
 	const PlanTensor *t = plan_tensor(pl, n->out[0]->name);
@@ -260,7 +251,7 @@ fixed_act_bits(const Graph *g, const Plan *pl, const char *layer)
 int64_t
 fixed_weight_bytes(const Graph *g, const Plan *pl, const char *layer)
 {
-	const Node *n = live_node((Graph *)g, layer);
+	const Node *n = graph_live_node((Graph *)g, layer);
 	if (!n || !fixed_weight_layer(n))
 		return 0;
 	int64_t k = tensor_numel(n->in[1]);

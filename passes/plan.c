@@ -450,15 +450,6 @@ plan_read(const char *path, Diag *d)
 
 /* ---- applying ---- */
 
-static Node *
-find_node(Graph *g, const char *name)
-{
-	for (int i = 0; i < g->nnode; i++)
-		if (!g->node[i]->dead && !strcmp(g->node[i]->name, name))
-			return g->node[i];
-	return NULL;
-}
-
 /* Output channels of a layer as the plan counts them: dim 1 of its first
  * output (Conv, Gemm, MatMul with a rank-2 output: the last dim). */
 static int64_t
@@ -478,7 +469,7 @@ plan_apply(Graph *g, const Plan *pl, Diag *d)
 	int nerr = d->nerr;
 	for (int i = 0; i < pl->nlayer; i++) {
 		const PlanLayer *L = &pl->layer[i];
-		Node *n = find_node(g, L->name);
+		Node *n = graph_live_node(g, L->name);
 		if (!n) {
 			diag_error(d, "plan: layer '%s' (%s) is not in the model", L->name, L->op);
 			continue;

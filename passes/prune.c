@@ -584,10 +584,7 @@ void
 prune_set(Plan *pl, const Graph *g, const PruneUnit *u, const int *rm, int n)
 {
 	for (int l = 0; l < u->nlayer; l++) {
-		const Node *nd = NULL;
-		for (int i = 0; i < g->nnode && !nd; i++)
-			if (!g->node[i]->dead && !strcmp(g->node[i]->name, u->layer[l]))
-				nd = g->node[i];
+		const Node *nd = graph_live_node(g, u->layer[l]);
 		PlanLayer *L = plan_layer_add(pl, u->layer[l], nd ? nd->optype : "");
 		L->nch = u->lnch[l];
 		L->nremoved = 0;
@@ -640,10 +637,7 @@ prune_kept_ok(const Graph *g, const PruneUnit *u, int kept)
 		return 1;
 	double own = 0, real = 0, paper = 0;   /* MACs per channel saved */
 	for (int l = 0; l < u->nlayer; l++) {
-		const Node *n = NULL;
-		for (int i = 0; i < g->nnode && !n; i++)
-			if (!g->node[i]->dead && !strcmp(g->node[i]->name, u->layer[l]))
-				n = g->node[i];
+		const Node *n = graph_live_node(g, u->layer[l]);
 		if (!n || !prune_is_producer(n) || !n->out[0]->dim[1])
 			continue;
 		int64_t m = u->lnch[l], k = m * kept / u->nch;   /* the layer's outputs kept */

@@ -808,15 +808,6 @@ edit_node(Ap *p, Node *n)
 
 /* ---- checking the plan ---- */
 
-static Node *
-find_node(Graph *g, const char *name)
-{
-	for (int i = 0; i < g->nnode; i++)
-		if (!g->node[i]->dead && !strcmp(g->node[i]->name, name))
-			return g->node[i];
-	return NULL;
-}
-
 /* Marks the removals of layer L (node n); 0 or -1. */
 static int
 mark(Ap *p, const PlanLayer *L, Node *n)
@@ -881,7 +872,7 @@ mark_all(Ap *p, const Plan *pl)
 	int nerr = p->d->nerr;
 	for (int i = 0; i < pl->nlayer; i++) {
 		const PlanLayer *L = &pl->layer[i];
-		Node *n = L->nremoved ? find_node(p->g, L->name) : NULL;
+		Node *n = L->nremoved ? graph_live_node(p->g, L->name) : NULL;
 		if (!L->nremoved)
 			continue;
 		if (!n)
@@ -891,7 +882,7 @@ mark_all(Ap *p, const Plan *pl)
 	}
 	for (int i = 0; i < pl->nlayer && p->d->nerr == nerr; i++) {
 		const PlanLayer *L = &pl->layer[i];
-		Node *n = L->nremoved ? find_node(p->g, L->name) : NULL;
+		Node *n = L->nremoved ? graph_live_node(p->g, L->name) : NULL;
 		if (n && check_listed(p, L, n) == 0)
 			check_means(p, L, n);
 	}

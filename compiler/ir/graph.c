@@ -135,6 +135,15 @@ graph_new_tensor(Graph *g, const char *hint)
 }
 
 Node *
+graph_live_node(const Graph *g, const char *name)
+{
+	for (int i = 0; i < g->nnode; i++)
+		if (!g->node[i]->dead && g->node[i]->name && !strcmp(g->node[i]->name, name))
+			return g->node[i];
+	return NULL;
+}
+
+Node *
 graph_add_node(Graph *g, const char *optype, const char *name, int nin, int nout)
 {
 	Node *n = arena_alloc(g->arena, sizeof *n);

@@ -164,6 +164,7 @@ Tensor *graph_tensor(Graph *g, const char *name);       /* find or create */
 Tensor *graph_find(const Graph *g, const char *name);    /* NULL if absent */
 Tensor *graph_new_tensor(Graph *g, const char *hint);    /* fresh unique name */
 Node *graph_add_node(Graph *g, const char *optype, const char *name, int nin, int nout);
+Node *graph_live_node(const Graph *g, const char *name); /* the live node so named, or NULL */
 void graph_compact(Graph *g);       /* drop dead nodes, keep order */
 void graph_uses(Graph *g);          /* recompute Tensor.nuse */
 int graph_toposort(Graph *g, Diag *d); /* -1 with diagnostics on cycles / undefined inputs */
