@@ -385,16 +385,20 @@ scratch_floats(int rows, int npos, int kc, int nc)
 }
 
 /* The n x k matrix wt packed for one row of A (axrt_gemm.h): strips of
- * AXRT_GEMV_NR rows of wt, column after column, missing rows zero. */
+ * AXRT_GEMV_NR rows of wt, the last one of the rows left rounded up to
+ * AXRT_GEMV_TAIL, column after column, missing rows zero. */
 static float *
 pack_strips(const float *wt, int n, int k)
 {
-	int nr = AXRT_GEMV_NR, np = (n + nr - 1) / nr * nr;
+	int nr = AXRT_GEMV_NR, tail = AXRT_GEMV_TAIL;
+	int np = n / nr * nr + (n % nr + tail - 1) / tail * tail;
 	float *v = calloc((size_t)np * k + 1, sizeof *v);
 
-	for (int j = 0; j < n; j++)
+	for (int j = 0; j < n; j++) {
+		int s0 = j / nr * nr, ws = np - s0 < nr ? np - s0 : nr;
 		for (int i = 0; i < k; i++)
-			v[((size_t)(j / nr) * k + i) * nr + j % nr] = wt[(size_t)j * k + i];
+			v[(size_t)s0 * k + (size_t)i * ws + j - s0] = wt[(size_t)j * k + i];
+	}
 	return v;
 }
 
@@ -621,6 +625,9 @@ START_TEST(test_gemm_packed_random)
 	}
 	gemm_packed_case(130, 140, 300, 0, 1, AXRT_ACT_RELU, 150, 64);   /* several blocks of each */
 	gemm_packed_case(1, 150, 70, 0, 1, AXRT_ACT_CLIP, 70, 16);        /* three strips, the last short */
+	/* one row: every width of the last strip (16, 32, 48 or a full 64) */
+	for (int n = 1; n <= 2 * AXRT_GEMV_NR + 1; n += 7)
+		gemm_packed_case(1, n, irand(1, 40), 0, irand(0, 1), AXRT_ACT_NONE, 8, 16);
 	gemm_packed_case(600, 121, 40, 1, 1, AXRT_ACT_RELU, 40, 64);      /* kc small, C big */
 }
 END_TEST

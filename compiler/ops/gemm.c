@@ -114,17 +114,19 @@ gemm_blocking(axrt_gemmpk_params *q)
 }
 
 /* The n x k matrix wt (W^T) packed for a matrix times a vector: strips
- * of AXRT_GEMV_NR rows of wt, column after column (axrt_gemm.h, ORDER
- * GEMV_PACK), rows past n zero. */
+ * of AXRT_GEMV_NR rows of wt (the last one narrower), column after column
+ * (axrt_gemm.h, ORDER GEMV_PACK), rows past n zero. */
 static int
 gemm_pack_gemv(Lower *l, const char *name, const float *wt, int64_t n, int64_t k)
 {
-	int64_t nr = AXRT_GEMV_NR, np = (n + nr - 1) / nr * nr;
+	int64_t nr = AXRT_GEMV_NR, np = AXRT_GEMV_ROWS(n);
 	float *v = arena_alloc(l->a, (size_t)(np * k) * sizeof *v + 1);   /* zeroed */
 
-	for (int64_t j = 0; j < n; j++)
+	for (int64_t j = 0; j < n; j++) {
+		int64_t s0 = j / nr * nr, ws = np - s0 < nr ? np - s0 : nr;
 		for (int64_t i = 0; i < k; i++)
-			v[(j / nr * k + i) * nr + j % nr] = wt[j * k + i];
+			v[s0 * k + i * ws + j - s0] = wt[j * k + i];
+	}
 	return lower_const(l, name, DT_F32, (size_t)(np * k) * sizeof *v, v);
 }
 

@@ -69,8 +69,14 @@
 #define AXRT_GEMM_MC 120
 #define AXRT_GEMM_KSMALL 64
 #define AXRT_GEMM_CBIG 65536
-/* Outputs per strip of a matrix times a vector (gemm_f32_packed, m == 1). */
+/* Outputs per strip of a matrix times a vector (gemm_f32_packed, m == 1);
+ * the last strip holds the n % NR outputs left rounded up to a multiple of
+ * AXRT_GEMV_TAIL, so that a layer pruned to n outputs computes and stores
+ * about n, not n rounded up to NR. AXRT_GEMV_ROWS(n): the rows packed. */
 #define AXRT_GEMV_NR 64
+#define AXRT_GEMV_TAIL 16
+#define AXRT_GEMV_ROWS(n) ((n) / AXRT_GEMV_NR * AXRT_GEMV_NR + \
+	((n) % AXRT_GEMV_NR + AXRT_GEMV_TAIL - 1) / AXRT_GEMV_TAIL * AXRT_GEMV_TAIL)
 
 /* convgemm: the Conv of axrt_conv.h (same fields and meaning) computed as a
  * GEMM: per image and group, Y (m/group x positions) = W (m/group x K)
@@ -93,9 +99,11 @@
  * constant W on the blocked GEMM.
  *   in[0] A: m x k (trans_a 0) or k x m (trans_a 1), row-major;
  *   in[1] W: the k x n weight transposed (n x k) and packed as above;
- *     when m == 1, in strips of AXRT_GEMV_NR outputs instead: strip s
- *     holds, for each k in order, W[k][s*NR .. s*NR + NR) (0 past n),
- *     ceil(n/NR)*NR*k floats (ORDER GEMV_PACK: compiler/ops/gemm.c);
+ *     when m == 1, in strips of AXRT_GEMV_NR outputs instead: strip s,
+ *     of width ws (NR, the last one AXRT_GEMV_ROWS(n) - s*NR), starts at
+ *     float s*NR*k and holds, for each k in order, W[k][s*NR .. s*NR + ws)
+ *     (0 past n), AXRT_GEMV_ROWS(n)*k floats (ORDER GEMV_PACK:
+ *     compiler/ops/gemm.c);
  *   in[2] bias: n values added to every row, or NULL;
  *   out[0] Y: m x n.
  * A is packed at run time in blocks of kc (k) by nc (m) values, nc a

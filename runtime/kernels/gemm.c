@@ -506,26 +506,45 @@ gemm_cols(int32_t m, int32_t q0, int32_t q1, int32_t kb, const float *a, const f
 }
 #define GEMM_HAVE_COLS 1
 
-/* y[0..AXRT_GEMV_NR) = init + sum over k < kc of w[k][.] * x[k * xs]: a
- * strip of a matrix times a vector, the sums in vector registers. */
+/* y[0..ws) = init + sum over k < kc of w[k][.] * x[k * xs]: a strip of
+ * a matrix times a vector (ws outputs, a multiple of AXRT_GEMV_TAIL), the
+ * sums in vector registers: nv = ws / GEMM_VW is a constant in each
+ * expansion below, so the loops unroll. */
 #define GEMM_GV (AXRT_GEMV_NR / GEMM_VW)
-AXRT_PRIVATE __attribute__((noinline)) void
-gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, ptrdiff_t xs,
+#if AXRT_GEMV_NR != 4 * AXRT_GEMV_TAIL || AXRT_GEMV_TAIL % GEMM_VW != 0
+#error "gemv strips: AXRT_GEMV_NR is 4 AXRT_GEMV_TAIL, a multiple of GEMM_VW"
+#endif
+static inline __attribute__((always_inline)) void
+gemm_gemv_nv(int nv, int32_t kc, const float *restrict w, const float *restrict x, ptrdiff_t xs,
 		float *restrict y)
 {
 	gemm_vec v[GEMM_GV], t;
 
-	for (int i = 0; i < GEMM_GV; i++)
+	for (int i = 0; i < nv; i++)
 		GEMM_LD(v[i], y + i * GEMM_VW);
-	for (int32_t k = 0; k < kc; k++, w += AXRT_GEMV_NR) {
+	for (int32_t k = 0; k < kc; k++, w += nv * GEMM_VW) {
 		float xk = x[k * xs];
-		for (int i = 0; i < GEMM_GV; i++) {
+		for (int i = 0; i < nv; i++) {
 			GEMM_LD(t, w + i * GEMM_VW);
 			GEMM_FMA(v[i], t, xk)
 		}
 	}
-	for (int i = 0; i < GEMM_GV; i++)
+	for (int i = 0; i < nv; i++)
 		GEMM_ST(y + i * GEMM_VW, v[i]);
+}
+
+AXRT_PRIVATE __attribute__((noinline)) void
+gemm_gemv_strip(int32_t kc, const float *restrict w, int32_t ws, const float *restrict x,
+		ptrdiff_t xs, float *restrict y)
+{
+	enum { T = AXRT_GEMV_TAIL / GEMM_VW };
+
+	switch (ws / GEMM_VW) {
+	case T: gemm_gemv_nv(T, kc, w, x, xs, y); break;
+	case 2 * T: gemm_gemv_nv(2 * T, kc, w, x, xs, y); break;
+	case 3 * T: gemm_gemv_nv(3 * T, kc, w, x, xs, y); break;
+	default: gemm_gemv_nv(GEMM_GV, kc, w, x, xs, y); break;    /* 4T: a full strip */
+	}
 }
 #else
 /* The tile c (GEMM_MR rows ldc apart, GEMM_NR columns) = its start plus a
@@ -557,13 +576,13 @@ gemm_micro(int32_t kc, const float *restrict a, const float *restrict b, float *
 }
 #define gemm_micro8 gemm_micro
 
-/* y[0..AXRT_GEMV_NR) = init + sum over k < kc of w[k][.] * x[k * xs]. */
+/* y[0..ws) = init + sum over k < kc of w[k][.] * x[k * xs]. */
 AXRT_PRIVATE void
-gemm_gemv_strip(int32_t kc, const float *restrict w, const float *restrict x, ptrdiff_t xs,
-		float *restrict y)
+gemm_gemv_strip(int32_t kc, const float *restrict w, int32_t ws, const float *restrict x,
+		ptrdiff_t xs, float *restrict y)
 {
-	for (int32_t k = 0; k < kc; k++, w += AXRT_GEMV_NR)
-		for (int j = 0; j < AXRT_GEMV_NR; j++)
+	for (int32_t k = 0; k < kc; k++, w += ws)
+		for (int j = 0; j < ws; j++)
 			y[j] = AXRT_FMAF(w[j], x[k * xs], y[j]);
 }
 #endif
@@ -892,18 +911,22 @@ gemm_run(const gemm_job *jb, void *scratch)
 }
 
 /* y = act(bias + x W) for one row x (A'[0][kk] = x[kk * xs]) and W
- * packed in strips of AXRT_GEMV_NR outputs (axrt_gemm.h): each sum in k
- * order from the bias. The weights are read once, front to back. */
+ * packed in strips of AXRT_GEMV_NR outputs, the last narrower
+ * (axrt_gemm.h): each sum in k order from the bias. The weights are read
+ * once, front to back. */
 AXRT_PRIVATE void
 gemm_gemv(const axrt_gemmpk_params *p, const float *x, ptrdiff_t xs, const float *w,
 		const float *bias, float *y)
 {
+	int32_t np = AXRT_GEMV_ROWS(p->n);
+
 	for (int32_t j0 = 0; j0 < p->n; j0 += AXRT_GEMV_NR) {
 		int32_t nr = p->n - j0 < AXRT_GEMV_NR ? p->n - j0 : AXRT_GEMV_NR;
+		int32_t ws = np - j0 < AXRT_GEMV_NR ? np - j0 : AXRT_GEMV_NR;
 		float t[AXRT_GEMV_NR];
 		for (int32_t j = 0; j < AXRT_GEMV_NR; j++)
 			t[j] = bias && j < nr ? bias[j0 + j] : 0.0f;
-		gemm_gemv_strip(p->k, w + (ptrdiff_t)j0 * p->k, x, xs, t);
+		gemm_gemv_strip(p->k, w + (ptrdiff_t)j0 * p->k, ws, x, xs, t);
 		for (int32_t j = 0; j < nr; j++)
 			y[j0 + j] = axrt_act_f32(p->act, t[j], p->act_alpha, p->act_beta);
 	}
