@@ -776,7 +776,7 @@ static int
 seq_concat(Inl *s)
 {
 	Node *n = s->n;
-	Tensor *q;
+	Tensor *q = NULL;
 	if (seq_in(s, 0, &q) < 0)
 		return -1;
 	if (q->nseq == 0)
@@ -812,7 +812,7 @@ seq_map(Inl *s)
 	Graph *b = body(s, "body", n->nin, n->nout);
 	if (!b)
 		return -1;
-	Tensor *q;
+	Tensor *q = NULL;
 	if (seq_in(s, 0, &q) < 0)
 		return -1;
 	int len = q->nseq;
@@ -844,7 +844,7 @@ static int
 inline_value(Inl *s)
 {
 	Node *n = s->n;
-	Tensor *q, *y = n->out[0], **v;
+	Tensor *q = NULL, *y = n->out[0], **v;
 	int64_t pos;
 	for (int i = 0; i < n->nin; i++)
 		if (n->in[i] && n->in[i]->vkind && n->in[i]->nseq < 0 && !n->in[i]->none)

@@ -63,7 +63,7 @@ static int
 loss_infer_nll(Node *n, Diag *d)
 {
 	Tensor *x = n->in[0], *t = n->in[1], *w = n->nin > 2 ? n->in[2] : NULL;
-	int32_t red;
+	int32_t red = 0;
 
 	if (check_dtype(n, d, x, loss_f32, 1) < 0 || check_rank(n, d, x, 2, IR_MAXRANK) < 0 ||
 	    check_dtype(n, d, t, loss_index, 2) < 0 || loss_check_target(n, d, x, t) < 0 ||
