@@ -170,6 +170,22 @@ boundary(Fx *x, int op, const char *optype, Tensor *in, Tensor *out)
 	return n;
 }
 
+/* The plan layer whose removals reached layer n without a plan entry of
+ * its own that removes any (a depthwise conv loses the channels of the
+ * layer before it, prune_apply): the nearest plan layer up the first
+ * inputs, if it removes channels out of nch. NULL: none. */
+static const PlanLayer *
+removal_from(const Plan *pl, const Node *n, int nch)
+{
+	for (const Tensor *t = n->nin ? n->in[0] : NULL; t && t->def; ) {
+		const PlanLayer *L = plan_layer(pl, t->def->name);
+		if (L)
+			return L->nremoved > 0 && L->nch == nch ? L : NULL;
+		t = t->def->nin ? t->def->in[0] : NULL;
+	}
+	return NULL;
+}
+
 /* Formats from the plan: activations by name, weights by layer. */
 static int
 set_formats(Fx *x)
@@ -212,11 +228,15 @@ set_formats(Fx *x)
 		if (L->nwfrac <= 1)
 			continue;
 		/* per channel: the plan indexes original channels; pruning left
-		 * the ones not in removed[] */
+		 * the ones not in removed[] (of the layer, or of the one whose
+		 * removals it takes) */
 		int64_t m = w->dim[fixed_weight_axis(n)], k = 0;
 		int *cf = arena_alloc(x->g->arena, (size_t)(m ? m : 1) * sizeof *cf);
+		const PlanLayer *R = L;
+		if (!L->nremoved && L->nwfrac != m && !(R = removal_from(pl, n, L->nwfrac)))
+			R = L;
 		for (int c = 0, r = 0; c < L->nwfrac; c++) {
-			if (r < L->nremoved && L->removed[r] == c) {
+			if (r < R->nremoved && R->removed[r] == c) {
 				r++;
 				continue;
 			}

@@ -612,13 +612,18 @@ prune_set(Plan *pl, const Graph *g, const PruneUnit *u, const int *rm, int n)
  * (runtime/kernels/gemm.c), outputs in panels of AXRT_GEMM_MR rows, a
  * last panel of at most 4 rows on the 4-row micro-kernel, of 5 as a full
  * one; one of a single row (batch 1) as a matrix times a vector in strips
- * of AXRT_GEMV_NR outputs. The weights are packed padded the same way. */
+ * of AXRT_GEMV_NR outputs, the last of a multiple of AXRT_GEMV_TAIL. The
+ * weights are packed padded the same way.
+ * With fx (integer formats), the fixed-point kernels compute and pack the
+ * weights in tiles of AXRT_FX_MR output channels (runtime/kernels/fx.c). */
 static int64_t
-kernel_rows(const Node *n, int64_t m)
+kernel_rows(const Node *n, int64_t m, int fx)
 {
 	const Tensor *y = n->out[0];
+	if (fx)
+		return (m + AXRT_FX_MR - 1) / AXRT_FX_MR * AXRT_FX_MR;
 	if (n->op != OP_CONV && y->rank == 2 && y->dim[0] == 1)
-		return (m + AXRT_GEMV_NR - 1) / AXRT_GEMV_NR * AXRT_GEMV_NR;
+		return AXRT_GEMV_ROWS(m);
 	int64_t r = m % AXRT_GEMM_MR;
 	return m - r + (r == 0 ? 0 : r <= 4 ? 4 : AXRT_GEMM_MR);
 }
@@ -631,7 +636,7 @@ kernel_rows(const Node *n, int64_t m)
  * 24 -> 22) took a third of the MACs saved and little of the time, 128 -> 95
  * neurons of fmnist_vgg's classifier (one strip of 64 -> two) nothing. */
 int
-prune_kept_ok(const Graph *g, const PruneUnit *u, int kept)
+prune_kept_ok(const Graph *g, const PruneUnit *u, int kept, int fx)
 {
 	if (kept >= u->nch)
 		return 1;
@@ -646,7 +651,7 @@ prune_kept_ok(const Graph *g, const PruneUnit *u, int kept)
 			(double)(tensor_numel(n->in[1]) / y->dim[1]);   /* as add_costs */
 		own += row * (double)m;
 		paper += row * (double)(m - k);
-		real += row * (double)(kernel_rows(n, m) - kernel_rows(n, k));
+		real += row * (double)(kernel_rows(n, m, fx) - kernel_rows(n, k, fx));
 	}
 	double reader = ((double)u->macs_per_ch * u->nch - own) / u->nch;
 	if (reader < 0)

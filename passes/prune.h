@@ -45,8 +45,10 @@ void prune_set(Plan *pl, const Graph *g, const PruneUnit *u, const int *rm, int 
  * GEMM tiles (panels of AXRT_GEMM_MR output channels, strips of
  * AXRT_GEMV_NR outputs for one row): the MACs saved as the kernels
  * compute them are at least 0.9 of those saved on paper, so that the
- * MACs removed are time and flash saved; kept == nch always does. */
-int prune_kept_ok(const Graph *g, const PruneUnit *u, int kept);
+ * MACs removed are time and flash saved; kept == nch always does. With
+ * fx, for producers that run on the integer kernels (tiles of AXRT_FX_MR
+ * output channels). */
+int prune_kept_ok(const Graph *g, const PruneUnit *u, int kept, int fx);
 /* Fills the compensation means of every layer with removals in pl, from
  * the float model g on n samples x (batch-1 input, insz floats each), using
  * the interpreter (prog_run_batch, both cores). g is not changed. Returns 0

@@ -436,6 +436,54 @@ START_TEST(test_prune_depthwise_passes_removal_on)
 }
 END_TEST
 
+/* Per-channel weight formats of a depthwise conv are indexed by its
+ * original channels; it loses those of the layer before it, which has
+ * the removals (fixed_apply finds them there). */
+START_TEST(test_prune_depthwise_formats_follow_removal)
+{
+	Diag d = diag_capture();
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 4, (int64_t[]){1, 3, 6, 6});
+	conv(b, "c1", "x", "y1", 3, 4, 1, 1, 1, NULL);
+	mb_node(b, "Relu", "r1", "y1", "a1");
+	conv(b, "dw", "a1", "y2", 4, 4, 3, 4, 1, NULL);
+	mb_node(b, "Relu", "r2", "y2", "a2");
+	conv(b, "c2", "a2", "y", 4, 3, 1, 1, 1, NULL);
+	mb_output(b, "y");
+	Graph *g = load_mb(b, &d);
+	Arena *a = arena_new();
+	PruneUnit *u;
+	int nu = prune_units(g, a, &u, &d);
+	float *wd = copyw(node(g, "dw")->in[1]);
+	Plan *pl = plan_new();
+	prune_set(pl, g, unit(u, nu, "c1"), (int[]){2}, 1);
+	PlanLayer *L = plan_layer_add(pl, "dw", "Conv");
+	L->nch = 4;
+	L->wbits = 4;
+	L->nwfrac = 4;
+	L->wfrac = arena_alloc(pl->a, 4 * sizeof(int));
+	for (int c = 0; c < 4; c++)
+		L->wfrac[c] = c + 1;   /* channel c: c + 1 fractional bits */
+	ck_assert_msg(plan_apply(g, pl, &d) == 0, "%s", d.all);
+	const float *w = node(g, "dw")->in[1]->init;
+	static const int keep[3] = {0, 1, 3};
+	for (int o = 0; o < 3; o++)
+		for (int k = 0; k < 9; k++) {
+			/* 4-bit codes, round half to even, saturated */
+			int f = keep[o] + 1;
+			double q = nearbyint(ldexp(wd[keep[o] * 9 + k], f));
+			q = q > 7 ? 7 : q < -8 ? -8 : q;
+			ck_assert_msg(w[o * 9 + k] == (float)ldexp(q, -f), "dw[%d][%d] = %g, expected %g",
+				o, k, w[o * 9 + k], ldexp(q, -f));
+		}
+	free(wd);
+	plan_free(pl);
+	arena_free(a);
+	graph_free(g);
+	mb_free(b);
+}
+END_TEST
+
 START_TEST(test_prune_grouped_conv_loses_whole_groups)
 {
 	Diag d = diag_capture();
@@ -573,7 +621,8 @@ END_TEST
 /* Expected by hand from the tiling axrt_gemm.h documents, not from the
  * code: a conv's filters in panels of 6 (AXRT_GEMM_MR), a last panel of
  * up to 4 rows on the 4-row micro-kernel (as 4 rows), of 5 as 6; one
- * row's outputs in strips of 64 (AXRT_GEMV_NR). A kept count passes when
+ * row's outputs in strips of 64 (AXRT_GEMV_NR), the last one of a
+ * multiple of 16 (AXRT_GEMV_TAIL). A kept count passes when
  * the MACs saved with the producer's rows counted that way are at least
  * 0.9 of the MACs saved on paper. */
 START_TEST(test_prune_kept_counts_fit_the_kernels)
@@ -603,15 +652,24 @@ START_TEST(test_prune_kept_counts_fit_the_kernels)
 		0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1,   /* 0..12 */
 		0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1};     /* 13..24 */
 	for (int k = 1; k <= 24; k++)
-		ck_assert_msg(prune_kept_ok(g, uc, k) == conv_ok[k], "c1 keeping %d", k);
+		ck_assert_msg(prune_kept_ok(g, uc, k, 0) == conv_ok[k], "c1 keeping %d", k);
+	/* on the integer kernels (tiles of 4 channels): per channel 36 * 64 =
+	 * 2304 MACs of c1 and 72 of c2, so keeping k saves 2376 (24 - k) on
+	 * paper and 2304 (24 - ceil4(k)) + 72 (24 - k) for real: e.g. 0.912 at
+	 * k = 2, 0.892 at 6 and 15, 0.925 at 11 */
+	static const int fx_ok[25] = {
+		0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1,   /* 0..12 */
+		0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};     /* 13..24 */
+	for (int k = 1; k <= 24; k++)
+		ck_assert_msg(prune_kept_ok(g, uc, k, 1) == fx_ok[k], "c1 keeping %d (fx)", k);
 	arena_free(a);
 	graph_free(g);
 	mb_free(b);
 
-	/* fc1: 128 neurons of 256 inputs, one row (strips of 64), read by fc2
-	 * (2 MACs per neuron): keeping k saves 258 (128 - k) on paper and, for
-	 * k <= 64, 256 * 64 + 2 (128 - k) for real: 0.90 at k = 57, 0.89 at 56;
-	 * above 64 only 2 (128 - k) */
+	/* fc1: 128 neurons of 256 inputs, one row (strips of 64, the last of
+	 * a multiple of 16 rows), read by fc2 (2 MACs per neuron): keeping k
+	 * saves 258 (128 - k) on paper and 256 w fewer for real, w the rows
+	 * up to the next multiple of 16; fine while 25.8 (128 - k) >= 256 w */
 	b = mb_new(13);
 	mb_input(b, "x", 1, 2, (int64_t[]){1, 256});
 	gemm(b, "fc1", "x", "h", 256, 128, 1, NULL);
@@ -624,8 +682,16 @@ START_TEST(test_prune_kept_counts_fit_the_kernels)
 	const PruneUnit *uf = unit(u, nu, "fc1");
 	ck_assert_int_eq(uf->nch, 128);
 	for (int k = 1; k <= 128; k++)
-		ck_assert_msg(prune_kept_ok(g, uf, k) == ((k >= 57 && k <= 64) || k == 128),
+		ck_assert_msg(prune_kept_ok(g, uf, k, 0) == (258 * (128 - k) >= 2560 * ((16 - k % 16) % 16)),
 			"fc1 keeping %d", k);
+	/* integer kernels: tiles of 4 rows; a count 4 - r short of a tile
+	 * wastes 256 r MACs of the 258 (128 - k) saved on paper, fine while
+	 * 25.8 (128 - k) >= 256 r: k <= 118, 108, 98 for r = 1, 2, 3 */
+	for (int k = 1; k <= 128; k++) {
+		int r = (4 - k % 4) % 4;
+		ck_assert_msg(prune_kept_ok(g, uf, k, 1) == (r == 0 || k <= 128 - (r == 1 ? 10 :
+			r == 2 ? 20 : 30)), "fc1 keeping %d (fx)", k);
+	}
 	arena_free(a);
 	graph_free(g);
 	mb_free(b);
@@ -1295,6 +1361,7 @@ suite(void)
 	tcase_add_test(tc, test_prune_residual_listing_one_member_prunes_the_group);
 	tcase_add_test(tc, test_prune_concat_offsets);
 	tcase_add_test(tc, test_prune_depthwise_passes_removal_on);
+	tcase_add_test(tc, test_prune_depthwise_formats_follow_removal);
 	tcase_add_test(tc, test_prune_grouped_conv_loses_whole_groups);
 	tcase_add_test(tc, test_prune_flatten_gemm_column_blocks);
 	tcase_add_test(tc, test_prune_unmapped_reshape_is_left_alone);

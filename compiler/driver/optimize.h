@@ -1,6 +1,6 @@
 /* optimize.h: the budgeted search behind `axcc optimize` (issues 6, 7).
  * One accuracy budget drives every method: the search proposes moves
- * (a layer's weights or activations one bit narrower; a group of channels
+ * (a layer's weights or activations narrower; a group of channels
  * removed), orders them by cost saved per predicted metric lost, and
  * accepts a move only after the WHOLE plan, run in the interpreter on the
  * held-out split, stays within the budget. Sensitivities and analysis-split
@@ -22,9 +22,10 @@ typedef struct OptArgs {
 	double budget;         /* tolerated drop of the held-out metric, fraction */
 	unsigned methods;      /* OPT_* */
 	int objective;         /* OBJ_*; -1: macs+size for prune alone, else size;
-	                        * macs+size: MACs saved, plus twice the weight
-	                        * bytes saved while their fraction saved is below
-	                        * 0.8 of the MACs' (optimize.c, size_weight) */
+	                        * macs+size: the fraction of MACs saved, plus the
+	                        * fraction of weight bytes saved as far as needed
+	                        * to keep pace with 0.8 of the MACs'
+	                        * (optimize.c, macs_size_value) */
 	int criterion;         /* CRIT_*: order of channels within a prune unit */
 	int prune_means;       /* 1: plain mean replacement; 0: linear replacement
 	                        * where the readers take it (prune_fill_linear) */
