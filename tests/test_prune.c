@@ -396,16 +396,26 @@ START_TEST(test_prune_concat_offsets)
 }
 END_TEST
 
+/* x (1 x cin x h x h) -> c1 (1x1, cmid) -> Relu -> dw (3x3 depthwise,
+ * pad 1) -> Relu -> c2 (1x1, cout) -> y: the expand, depthwise, project
+ * block of a MobileNet. */
+static MB *
+mb_separable(int cin, int h, int cmid, int cout, const char *y)
+{
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 4, (int64_t[]){1, cin, h, h});
+	conv(b, "c1", "x", "y1", cin, cmid, 1, 1, 1, NULL);
+	mb_node(b, "Relu", "r1", "y1", "a1");
+	conv(b, "dw", "a1", "y2", cmid, cmid, 3, cmid, 1, NULL);
+	mb_node(b, "Relu", "r2", "y2", "a2");
+	conv(b, "c2", "a2", y, cmid, cout, 1, 1, 1, NULL);
+	return b;
+}
+
 START_TEST(test_prune_depthwise_passes_removal_on)
 {
 	Diag d = diag_capture();
-	MB *b = mb_new(13);
-	mb_input(b, "x", 1, 4, (int64_t[]){1, 3, 6, 6});
-	conv(b, "c1", "x", "y1", 3, 4, 1, 1, 1, NULL);
-	mb_node(b, "Relu", "r1", "y1", "a1");
-	conv(b, "dw", "a1", "y2", 4, 4, 3, 4, 1, NULL);
-	mb_node(b, "Relu", "r2", "y2", "a2");
-	conv(b, "c2", "a2", "y3", 4, 3, 1, 1, 1, NULL);
+	MB *b = mb_separable(3, 6, 4, 3, "y3");
 	mb_node(b, "GlobalAveragePool", "gap", "y3", "p");
 	mb_node(b, "Flatten", "flat", "p", "f");
 	gemm(b, "fc", "f", "y", 3, 2, 1, NULL);
@@ -442,13 +452,7 @@ END_TEST
 START_TEST(test_prune_depthwise_formats_follow_removal)
 {
 	Diag d = diag_capture();
-	MB *b = mb_new(13);
-	mb_input(b, "x", 1, 4, (int64_t[]){1, 3, 6, 6});
-	conv(b, "c1", "x", "y1", 3, 4, 1, 1, 1, NULL);
-	mb_node(b, "Relu", "r1", "y1", "a1");
-	conv(b, "dw", "a1", "y2", 4, 4, 3, 4, 1, NULL);
-	mb_node(b, "Relu", "r2", "y2", "a2");
-	conv(b, "c2", "a2", "y", 4, 3, 1, 1, 1, NULL);
+	MB *b = mb_separable(3, 6, 4, 3, "y");
 	mb_output(b, "y");
 	Graph *g = load_mb(b, &d);
 	Arena *a = arena_new();
@@ -961,13 +965,7 @@ END_TEST
 START_TEST(test_prune_linear_past_depthwise)
 {
 	Diag d = diag_capture();
-	MB *b = mb_new(13);
-	mb_input(b, "x", 1, 4, (int64_t[]){1, 2, 5, 5});
-	conv(b, "ex", "x", "y1", 2, 6, 1, 1, 1, NULL);
-	mb_node(b, "Relu", "r1", "y1", "a1");
-	conv(b, "dw", "a1", "y2", 6, 6, 3, 6, 1, NULL);
-	mb_node(b, "Relu", "r2", "y2", "a2");
-	conv(b, "pj", "a2", "y", 6, 3, 1, 1, 1, NULL);
+	MB *b = mb_separable(2, 5, 6, 3, "y");
 	mb_output(b, "y");
 	Graph *g0 = load_mb(b, &d);
 	float x[16 * 50];
@@ -980,9 +978,9 @@ START_TEST(test_prune_linear_past_depthwise)
 		PruneUnit *u;
 		int nu = prune_units(g, a, &u, &d);
 		Plan *pl = plan_new();
-		prune_set(pl, g, unit(u, nu, "ex"), (int[]){2}, 1);
+		prune_set(pl, g, unit(u, nu, "c1"), (int[]){2}, 1);
 		ck_assert_int_eq((lin ? prune_fill_linear : prune_fill_means)(g, pl, x, 50, 16, &d), 0);
-		ck_assert(lin ? plan_layer(pl, "ex")->coef != NULL : plan_layer(pl, "ex")->coef == NULL);
+		ck_assert(lin ? plan_layer(pl, "c1")->coef != NULL : plan_layer(pl, "c1")->coef == NULL);
 		ck_assert_msg(prune_apply(g, pl, &d) == 0, "%s", d.all);
 		ck_assert_int_eq(node(g, "dw")->out[0]->dim[1], 5);
 		err[lin] = 0;
