@@ -610,8 +610,8 @@ prune_set(Plan *pl, const Graph *g, const PruneUnit *u, const int *rm, int n)
 /* Rows of a layer with m outputs as its kernel computes them: a Conv
  * (group 1) or a Gemm/MatMul of several rows runs on the blocked GEMM
  * (runtime/kernels/gemm.c), outputs in panels of AXRT_GEMM_MR rows, a
- * last panel of at most 4 rows on the 4-row micro-kernel, of 5 as a full
- * one; one of a single row (batch 1) as a matrix times a vector in strips
+ * last panel of at most 2 rows on the 2-row micro-kernel, of 3-4 on the
+ * 4-row one, of 5 as a full one; one of a single row (batch 1) as a matrix times a vector in strips
  * of AXRT_GEMV_NR outputs, the last of a multiple of AXRT_GEMV_TAIL. The
  * weights are packed padded the same way.
  * With fx (integer formats), the fixed-point kernels compute and pack the
@@ -625,7 +625,7 @@ kernel_rows(const Node *n, int64_t m, int fx)
 	if (n->op != OP_CONV && y->rank == 2 && y->dim[0] == 1)
 		return AXRT_GEMV_ROWS(m);
 	int64_t r = m % AXRT_GEMM_MR;
-	return m - r + (r == 0 ? 0 : r <= 4 ? 4 : AXRT_GEMM_MR);
+	return m - r + (r == 0 ? 0 : r <= 2 ? 2 : r <= 4 ? 4 : AXRT_GEMM_MR);
 }
 
 /* Whether keeping `kept` of unit u's channels saves in the kernels' rows
