@@ -184,6 +184,15 @@ static const ConvCase conv_cases[] = {
 	{1, 3, 3, 3, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 1},
 	{1, 2, 2, 2, {1, 5, 20}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 5, 8, AXRT_ACT_CLIP, 0},
 	{1, 12, 10, 1, {1, 6, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_CLIP, 1},
+	/* FX_DWP's row packing: rows of up to 8 codes (wp >= 8) and of 9 to 16
+	 * (wp >= 16) in one piece, the last rows read backward; rows too short
+	 * for the piece; two images and a channel multiplier of 2 (the next
+	 * plane packed ahead of the sums) */
+	{2, 3, 3, 3, {1, 6, 6}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
+	{1, 2, 2, 2, {1, 9, 15}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
+	{1, 2, 2, 2, {1, 11, 12}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_CLIP, 1},
+	{1, 2, 2, 2, {1, 2, 3}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
+	{1, 2, 4, 2, {1, 8, 8}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	/* 1x1 and 3x3 over planes taller than one block's rows (ORDER FX_BAND) */
 	{1, 40, 8, 1, {1, 13, 12}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 32, 6, 1, {1, 14, 9}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_NONE, 0},
@@ -395,6 +404,48 @@ START_TEST(test_fx_conv_wide_matches_reference)
 		conv_free(&d);
 	}
 	ck_assert_int_ge(nwide, 8);
+}
+END_TEST
+
+/* 1x1 convs whose input codes are all >= 0 (after a Relu or Clip), which
+ * fx_conv_wide_i8 sums over channel quads under AVX2 (ORDER FX_WQUAD):
+ * several bands (the last one's codes read backward), a partial tile of
+ * channels; int16 codes out (sums stored, the epilogue outside); a plane
+ * of fewer than 16 positions; 2 groups and 2 images; and a channel count
+ * not a multiple of 4 (the pairs) */
+static const ConvCase quad_cases[] = {
+	{1, 96, 6, 1, {1, 14, 14}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 0},
+	{1, 32, 8, 1, {1, 6, 7}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_CLIP, 1},
+	{1, 8, 5, 1, {1, 5, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 12, AXRT_ACT_NONE, 0},
+	{1, 4, 4, 1, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_RELU, 0},
+	{2, 8, 4, 2, {1, 5, 6}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 0},
+	{1, 6, 7, 1, {1, 4, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 1},
+};
+
+START_TEST(test_fx_conv_wide_quad_matches_reference)
+{
+	for (size_t ci = 0; ci < sizeof quad_cases / sizeof *quad_cases; ci++) {
+		const ConvCase *cc = &quad_cases[ci];
+		ConvData d;
+		size_t bytes;
+		conv_setup(cc, 1, &d);
+		for (int64_t i = 0; i < d.nx; i++)      /* codes 0..127, the largest products too */
+			((int8_t *)d.x)[i] = (int8_t)(i % 7 == 0 ? 127 : rnd(0, 127));
+		for (int64_t i = 0; i < cc->m * d.kk; i += 5)
+			d.w[i] = -128;
+		free(d.wpk);
+		d.wpk = pack_rows(d.w, cc->m, (int)d.kk, d.p.kp, d.p.wbits);
+		void *want = run_conv(K_fx_conv, &d);
+		int8_t *tiles = pack_wide(cc, d.w, d.kk, &bytes);
+		free(d.wpk);
+		d.wpk = tiles;
+		void *got = run_conv(K_fx_conv_wide_i8, &d);
+		ck_assert_msg(memcmp(want, got, (size_t)d.ny * store_bytes(d.p.yt)) == 0,
+			"quad case %zu: fx_conv_wide_i8 differs from the reference", ci);
+		free(want);
+		free(got);
+		conv_free(&d);
+	}
 }
 END_TEST
 
@@ -611,6 +662,27 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 			ck_assert_msg(y[i] == want, "shift 0: y[%d] = %d, expected %g", i, y[i], want);
 		}
 	}
+	/* same shapes, same fractions, no shift: the saturating sum (sums
+	 * past both int8 ends), then a clamp inside the int8 range */
+	{
+		axrt_fxbin_params p;
+		memset(&p, 0, sizeof p);
+		p.rank = 1;
+		p.dims[0] = 120;
+		p.a_str[0] = p.b_str[0] = 1;
+		p.at = p.bt = p.yt = AXRT_DT_INT8;
+		p.ybits = 8;
+		p.lo = -100;
+		p.hi = 90;
+		const void *in[2] = {a, b};
+		void *out[1] = {y};
+		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		for (int i = 0; i < 120; i++) {
+			double v = (double)a[i] + b[i];
+			double want = v < -100 ? -100 : v > 90 ? 90 : v;
+			ck_assert_msg(y[i] == want, "plain sum: y[%d] = %d, expected %g", i, y[i], want);
+		}
+	}
 	/* an output format 15 bits finer than the aligned inputs: |v| << 15
 	 * would leave int32, so this must saturate as in exact arithmetic */
 	{
@@ -633,6 +705,42 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 			ck_assert_msg(y[i] == want, "shift -15: y[%d] = %d, expected %g", i, y[i], want);
 		}
 	}
+}
+END_TEST
+
+/* fx_globalavgpool on int8 planes of 5 (no AVX2 piece), 16, 49 and 200
+ * codes (AVX2 pieces of 16 and a shorter last one), random and at both
+ * ends of the range, both roundings and shifts -1, 0, 2, against double */
+START_TEST(test_fx_globalavgpool_int8_matches_double)
+{
+	static const int sizes[4] = {5, 16, 49, 200};
+	int8_t x[3 * 200], y[3];
+	for (int si = 0; si < 4; si++)
+		for (int kind = 0; kind < 6; kind++) {
+			int size = sizes[si];
+			axrt_fxgpool_params p;
+			memset(&p, 0, sizeof p);
+			p.planes = 3;
+			p.size = size;
+			p.xt = p.yt = AXRT_DT_INT8;
+			p.ybits = 8;
+			p.shift = kind % 3 == 0 ? -1 : kind % 3 == 1 ? 0 : 2;
+			p.round = kind < 3 ? AXRT_FIXED_NEAREST : AXRT_FIXED_TRUNC;
+			for (int i = 0; i < 3 * size; i++)     /* plane 1 all -128, plane 2 all 127 */
+				x[i] = (int8_t)(i < size ? rnd(-128, 127) : i < 2 * size ? -128 : 127);
+			const void *in[1] = {x};
+			void *out[1] = {y};
+			ck_assert_int_eq(kernel_call(K_fx_globalavgpool, &p, in, out, NULL), 0);
+			for (int pl = 0; pl < 3; pl++) {
+				double sum = 0;
+				for (int i = 0; i < size; i++)
+					sum += x[pl * size + i];
+				double want = ref_sat(p.round ? floor(ldexp(sum, -p.shift) / size) :
+					nearbyint(ldexp(sum, -p.shift) / size), 8);
+				ck_assert_msg(y[pl] == want, "size %d kind %d plane %d: %d, expected %g", size, kind,
+					pl, y[pl], want);
+			}
+		}
 }
 END_TEST
 
@@ -1474,6 +1582,8 @@ main(void)
 	tcase_add_test(k, test_fx_conv_reference_matches_double);
 	tcase_add_test(k, test_fx_conv_fast_matches_reference);
 	tcase_add_test(k, test_fx_conv_wide_matches_reference);
+	tcase_add_test(k, test_fx_conv_wide_quad_matches_reference);
+	tcase_add_test(k, test_fx_globalavgpool_int8_matches_double);
 	tcase_add_test(k, test_fx_gemm_reference_and_fast);
 	tcase_add_test(k, test_fx_pool_matches_double);
 	tcase_add_test(k, test_fx_add_mul_broadcast_matches_double);

@@ -98,7 +98,11 @@
  * per tile, the sums of all output rows at once over the padded width
  * (flat index oy * wp + ox, columns past out[2] dropped), one pair of
  * products per int32 lane (vpmaddwd under AVX2, plain C else), each weight
- * pair broadcast: no im2col and no horizontal sums. Scratch:
+ * pair broadcast: no im2col and no horizontal sums; under AVX2 a 1x1
+ * conv (AXRT_FX_CONV_1X1) with c/group a multiple of 4 whose input codes
+ * are all >= 0 (checked per call) takes the channels in quads of bytes
+ * instead, vpmaddubsw then vpmaddwd by ones (ORDER FX_WQUAD, fx.c), in
+ * half the pairs' scratch. Scratch:
  * AXRT_FX_WIDE_SCRATCH(c/group, hp, wp, k[1] * k[2], wide), wide =
  * (out[1] - 1) * wp + out[2]. All three fast paths give fx_conv's bits;
  * the AVX2 code (compiled where __AVX2__ is defined) computes the same
@@ -187,7 +191,9 @@
  * 16 outputs at a time over the flat index with pitch wp (stride 2: wp/2),
  * two taps of a kernel row per vpmaddwd -- an int16 load at an even offset
  * reads the pairs of two neighbouring columns -- and the epilogue in
- * registers. Its scratch is the larger of this and the other forms'
+ * registers, the codes of a block moved to their output places by one
+ * byte shuffle; two padded planes, the next group's packed while this
+ * one's are summed. Its scratch is the larger of this and the other forms'
  * (axrt_fx_dwp_scratch; the lowering allocates both). */
 #define AXRT_FX_DWP_FITS(p) \
 	((p)->c == (p)->group && (p)->in[0] == 1 && (p)->k[0] == 1 && (p)->k[1] == 3 && (p)->k[2] == 3 && \
@@ -421,7 +427,11 @@ axrt_fx_wld(const void *w, int32_t wbits, int64_t e)
 
 /* The geometry of ORDER FX_DWP: g[0] wp, g[1] he (rows per plane), g[2]
  * output pitch, g[3] blocks of 16 outputs, g[4] int16 elements of the
- * padded planes with the slack that the blocks' reads reach. */
+ * padded planes with the slack that the blocks' reads reach. The scratch:
+ * two such planes (one for a single plane in all; rounded up to 32
+ * elements), per block 16 int32 sums,
+ * 32 codes in each of two buffers, a shuffle, an offset and a count, the
+ * weight row, alignment. */
 static inline AXRT_UNUSED void
 axrt_fx_dwp_geom(const axrt_fxconv_params *p, int64_t *g)
 {
@@ -442,7 +452,8 @@ axrt_fx_dwp_scratch(const axrt_fxconv_params *p)
 	int64_t g[5];
 
 	axrt_fx_dwp_geom(p, g);
-	return (size_t)(g[4] * 2 + g[3] * 16 * 6 + 64 + 320);
+	return (size_t)((g[4] + 31) / 32 * 32 * ((int64_t)p->n * p->c > 1 ? 4 : 2) +
+		g[3] * (16 * 8 + 24) + 128 + 448) + (size_t)p->kp;
 }
 
 #endif

@@ -11,6 +11,15 @@
 #if defined(__AVX2__)
 #include <immintrin.h>      /* fx_wide_tile's vpmaddwd; portable C otherwise */
 #endif
+/* Out of line: the rarely taken paths of a kernel that gcc would otherwise
+ * inline into it, so that the kernel stays small enough to be inlined into
+ * a generated model with its constant parameters (the example CNN's 3x3
+ * conv: 1.4x slower when not). */
+#if defined(__GNUC__) || defined(__clang__)
+#define FX_NOINLINE __attribute__((noinline))
+#else
+#define FX_NOINLINE
+#endif
 
 /* The conv/gemm epilogue of axrt_fx.h: accumulator v (bias included) with
  * requantization shift s becomes a saturated, clamped code. */
@@ -411,8 +420,29 @@ axrt_fx_globalavgpool(const axrt_fxgpool_params *p, const void *const *in, void 
 		int64_t s = 0, base = (int64_t)pl * p->size;
 		if (p->xt == AXRT_DT_INT8 && p->size <= (1 << 23)) {   /* int32 sums suffice */
 			const int8_t *x = (const int8_t *)in[0] + base;
-			int32_t s32 = 0;
-			for (int32_t i = 0; i < p->size; i++)
+			int32_t s32 = 0, i = 0;
+#if defined(__AVX2__)
+			/* 16 codes at a time: x + 128 as bytes, summed by vpsadbw
+			 * against 0; the last 1..15 from the 16 that end the plane,
+			 * those before them masked off; then 128 per code back (the
+			 * byte sums stay below 2^30) */
+			if (p->size >= 16 && p->size <= (1 << 22)) {
+				__m128i acc = _mm_setzero_si128(), sg = _mm_set1_epi8((char)0x80);
+				for (; i + 16 <= p->size; i += 16)
+					acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_xor_si128(
+						_mm_loadu_si128((const __m128i *)(x + i)), sg), _mm_setzero_si128()));
+				if (i < p->size) {
+					__m128i keep = _mm_cmpgt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+						12, 13, 14, 15), _mm_set1_epi8((char)(15 - (p->size - i))));
+					acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_and_si128(_mm_xor_si128(
+						_mm_loadu_si128((const __m128i *)(x + p->size - 16)), sg), keep),
+						_mm_setzero_si128()));
+				}
+				s32 = _mm_cvtsi128_si32(acc) + _mm_extract_epi32(acc, 2) - 128 * p->size;
+				i = p->size;
+			}
+#endif
+			for (; i < p->size; i++)
 				s32 += x[i];
 			s = s32;
 		} else
@@ -483,7 +513,15 @@ fx_binary_i8(const axrt_fxbin_params *p, const int8_t *a, const int8_t *b, int8_
 			 * packed to int8 with saturation, then clamped (lo, hi lie
 			 * in the int8 range); all 32 codes are read before any is
 			 * written, as the scalar loop reads before it writes */
-			if (!mul && p->shift >= 0) {
+			if (!mul && p->shift == 0 && p->sa == 0 && p->sb == 0) {
+				/* a plain sum: int8 saturation, then the clamp (lo, hi
+				 * inside the int8 range), 32 codes at a time */
+				__m256i vlo = _mm256_set1_epi8((int8_t)p->lo), vhi = _mm256_set1_epi8((int8_t)p->hi);
+				for (; i + 32 <= total; i += 32)
+					_mm256_storeu_si256((__m256i *)(yr + i), _mm256_max_epi8(_mm256_min_epi8(
+						_mm256_adds_epi8(_mm256_loadu_si256((const __m256i *)(ar + i)),
+						_mm256_loadu_si256((const __m256i *)(b + i))), vhi), vlo));
+			} else if (!mul && p->shift >= 0) {
 				int32_t s = p->shift;
 				__m128i ca = _mm_cvtsi32_si128(p->sa), cb = _mm_cvtsi32_si128(p->sb);
 				__m128i cs = _mm_cvtsi32_si128(s);
@@ -1400,11 +1438,17 @@ fx_copy_tail(char *d, const char *s, int32_t n)
 
 /* Rows of nb bytes, pitch sp bytes in s, to consecutive rows in d (rows
  * of a plane written in order): 16 or 8 bytes at a time where the excess
- * lands in the rows still to come of this plane. */
+ * lands in the rows still to come of this plane; else (the last rows) in
+ * two pieces of 4, 8 or 16 bytes that overlap inside the row. */
 AXRT_PRIVATE void
 fx_copy_rows(char *d, const char *s, int32_t rows, int32_t nb, int64_t sp)
 {
-	for (int32_t r = 0; r < rows; r++, d += nb, s += sp) {
+	int32_t r = 0;
+
+	if (nb <= 16)       /* one piece per row while the excess stays in the plane */
+		for (; (int64_t)(rows - r) * nb >= nb + 15; r++, d += nb, s += sp)
+			memcpy(d, s, 16);
+	for (; r < rows; r++, d += nb, s += sp) {
 		int64_t room = (int64_t)(rows - r) * nb;     /* bytes left in the plane */
 		int32_t j = 0;
 		if (room >= nb + 15)
@@ -1413,25 +1457,35 @@ fx_copy_rows(char *d, const char *s, int32_t rows, int32_t nb, int64_t sp)
 		else if (room >= nb + 7)
 			for (; j < nb; j += 8)
 				memcpy(d + j, s + j, 8);
-		else {
-			for (; j + 16 <= nb; j += 16)
+		else if (nb >= 16) {
+			for (; j + 16 < nb; j += 16)
 				memcpy(d + j, s + j, 16);
-			fx_copy_tail(d + j, s + j, nb - j);
-		}
+			memcpy(d + nb - 16, s + nb - 16, 16);
+		} else if (nb >= 8) {
+			memcpy(d, s, 8);
+			memcpy(d + nb - 8, s + nb - 8, 8);
+		} else if (nb >= 4) {
+			memcpy(d, s, 4);
+			memcpy(d + nb - 4, s + nb - 4, 4);
+		} else
+			fx_copy_tail(d, s, nb);
 	}
 }
 
 #if defined(__AVX2__)
-/* The fused epilogue of a tile (ORDER FX_WQ): per channel the bias, which
- * the sums start from, half - 1 and 1 for round half to even (0 and 0 to
- * floor), the shift, and the clamp as bytes. With v = sum + bias and
- * |v| + 2^(s-1) <= INT32_MAX (the caller's bound), fx_epilogue's code is
- * (v + half - 1 + bit s of v) >> s, saturated, then clamped: v = q 2^s + r
- * (0 <= r < 2^s) gives q for r < half, q + (q odd) at the tie, q + 1
- * above, i.e. round half to even (and v >> s for the floor). */
+/* The fused epilogue of a tile (ORDER FX_WQ): per channel the value the
+ * sums start from (the bias, plus half - 1 to round half to even), 1 for
+ * round half to even (0 to floor), the shift, and the clamp as bytes. With
+ * v = sum + bias, |v| + 2^(s-1) <= INT32_MAX (the caller's bound) and
+ * u = v + half - 1, fx_epilogue's code is (u + bit s of u) >> s, saturated,
+ * then clamped: v = q 2^s + r (0 <= r < 2^s) gives u >> s = q for r <=
+ * half and q + 1 above; the added bit carries into bit s only when the low
+ * s bits of u are all ones, r = half, the tie, where it is q's lowest bit:
+ * q + (q odd). Round half to even, in four operations (and u >> s for the
+ * floor). */
 typedef struct FxWq {
 	int32_t b[AXRT_FX_MR];
-	__m256i hm1[AXRT_FX_MR], one, lo, hi;
+	__m256i one, lo, hi;
 	__m128i cnt[AXRT_FX_MR];
 } FxWq;
 
@@ -1447,21 +1501,21 @@ fx_wq_set(FxWq *q, const axrt_fxconv_params *p, int32_t r, int32_t b, int32_t s,
 		k <= ((int64_t)1 << 20) && k * 16384 + (b < 0 ? -(int64_t)b : b) + ((int64_t)1 << (s - 1)) <=
 		INT32_MAX;
 
-	q->b[r] = b;
+	q->b[r] = up && fits ? b + ((1 << (s - 1)) - 1) : b;
 	q->cnt[r] = _mm_cvtsi32_si128(fits ? s : 0);
-	q->hm1[r] = _mm256_set1_epi32(up && fits ? (1 << (s - 1)) - 1 : 0);
 	q->one = _mm256_set1_epi32(up);
 	q->lo = _mm256_set1_epi8((int8_t)p->lo);
 	q->hi = _mm256_set1_epi8((int8_t)p->hi);
 	return fits;
 }
 
+/* u: the sums from q->b[r] on */
 static inline AXRT_UNUSED __m256i
-fx_wq_code(const FxWq *q, __m256i v, int32_t r)
+fx_wq_code(const FxWq *q, __m256i u, int32_t r)
 {
-	__m256i t = _mm256_and_si256(_mm256_sra_epi32(v, q->cnt[r]), q->one);
+	__m256i t = _mm256_and_si256(_mm256_sra_epi32(u, q->cnt[r]), q->one);
 
-	return _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(v, q->hm1[r]), t), q->cnt[r]);
+	return _mm256_sra_epi32(_mm256_add_epi32(u, t), q->cnt[r]);
 }
 
 /* ORDER FX_DWP (axrt_fx.h): depthwise 3x3 at stride 1 or 2. Kernel row r
@@ -1478,25 +1532,71 @@ fx_wq_code(const FxWq *q, __m256i v, int32_t r)
  * overflow (the lowering's bound), so the bits are fx_conv's. */
 /* The rows i0..i1 of FX_DWP's padded plane that hold input rows (n codes
  * from column c0 of each, to padded column pad[2] + c0; stride 2: padded
- * row i in plane i & 1, row i >> 1), widened 16 or 8 at a time with the
- * last piece overlapping; the padding around them stays 0. */
+ * row i in plane i & 1, row i >> 1); the padding around them stays 0.
+ * Rows of up to L = 8 or 16 codes with wp >= L in one piece: L codes
+ * widened, those past n zeroed by the byte shuffle, which land in this
+ * row's right padding or the next one's left padding (pad[2] + c0 + L <=
+ * wp + pad[2] + c0), or in the slack -- 0 either way. The L bytes are
+ * read from sr where the plane holds them, else the L ending at sr + n,
+ * shuffled down. Longer rows 16 codes at a time, the last piece
+ * overlapping. */
 AXRT_PRIVATE void
 fx_dwp_pack(const axrt_fxconv_params *p, const int8_t *x, int16_t *X, int64_t wp, int64_t ps,
 	int32_t c0, int32_t n)
 {
 	int32_t s = p->stride[2], W = p->in[2], hp = (p->out[1] - 1) * s + 3;
 	int32_t i0 = p->pad[1] > 0 ? p->pad[1] : 0, i1 = p->pad[1] + p->in[1];
+	int32_t L = n <= 8 ? 8 : 16, one = n <= 16 && wp >= L;
 	int64_t plane = (int64_t)p->in[1] * W;
-	int shortrow = n < 8 && p->pad[2] + c0 + 8 <= wp;
+	__m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	__m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8((char)n), iota), none = _mm_set1_epi8((char)0x80);
+	/* byte j < n of the result: byte j of the load (forward) or j + L - n
+	 * (backward); 0x80 (a zero) past n */
+	__m128i fwd = _mm_blendv_epi8(none, iota, keep);
+	__m128i bwd = _mm_blendv_epi8(none, _mm_add_epi8(iota, _mm_set1_epi8((char)(L - n))), keep);
 
 	i1 = i1 < hp ? i1 : hp;
+	if (one && i0 < i1) {
+		/* rows i0..ib - 1 read forward, ib..i1 - 1 backward (the plane
+		 * must hold the first backward read) */
+		int64_t a0 = (int64_t)(i0 - p->pad[1]) * W + c0, ib = (plane - L - a0) / W + 1 + i0;
+		const int8_t *sr = x + a0;
+		ib = plane - L - a0 < 0 ? i0 : ib < i1 ? ib : i1;
+		if (ib == i1 || a0 + (ib - i0) * W + n >= L) {
+			for (int32_t i = i0; i < i1; i++, sr += W) {
+				int16_t *d = X + (s == 2 ? (i & 1) * ps + (int64_t)(i >> 1) * wp : (int64_t)i * wp) +
+					p->pad[2] + c0;
+				__m128i v = L == 8 ?
+					_mm_loadl_epi64((const __m128i *)(i < ib ? sr : sr + n - L)) :
+					_mm_loadu_si128((const __m128i *)(i < ib ? sr : sr + n - L));
+				v = _mm_shuffle_epi8(v, i < ib ? fwd : bwd);
+				if (L == 8)
+					_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(v));
+				else
+					_mm256_storeu_si256((__m256i *)d, _mm256_cvtepi8_epi16(v));
+			}
+			return;
+		}
+	}
 	for (int32_t i = i0; i < i1; i++) {
-		int64_t iy = i - p->pad[1];
-		const int8_t *sr = x + iy * W + c0;
+		int64_t iy = i - p->pad[1], at = iy * W + c0;
+		const int8_t *sr = x + at;
 		int16_t *d = X + (s == 2 ? (i & 1) * ps + (int64_t)(i >> 1) * wp : (int64_t)i * wp) +
 			p->pad[2] + c0;
 		int32_t j;
-		if (n >= 16) {
+		if (one && (at + L <= plane || at + n >= L)) {
+			__m128i v;
+			if (at + L <= plane)
+				v = _mm_shuffle_epi8(L == 8 ? _mm_loadl_epi64((const __m128i *)sr) :
+					_mm_loadu_si128((const __m128i *)sr), fwd);
+			else
+				v = _mm_shuffle_epi8(L == 8 ? _mm_loadl_epi64((const __m128i *)(sr + n - L)) :
+					_mm_loadu_si128((const __m128i *)(sr + n - L)), bwd);
+			if (L == 8)
+				_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(v));
+			else
+				_mm256_storeu_si256((__m256i *)d, _mm256_cvtepi8_epi16(v));
+		} else if (n >= 16) {
 			for (j = 0; j + 16 <= n; j += 16)
 				_mm256_storeu_si256((__m256i *)(d + j),
 					_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(sr + j))));
@@ -1507,12 +1607,6 @@ fx_dwp_pack(const axrt_fxconv_params *p, const int8_t *x, int16_t *X, int64_t wp
 			_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sr)));
 			_mm_storeu_si128((__m128i *)(d + n - 8),
 				_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(sr + n - 8))));
-		} else if (shortrow && iy * W + c0 + 8 <= plane) {
-			/* 8 widened (the read stays in the plane, the store in the
-			 * padded row), the excess zeroed again */
-			_mm_storeu_si128((__m128i *)d, _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sr)));
-			for (j = n; j < 8; j++)
-				d[j] = 0;
 		} else
 			for (j = 0; j < n; j++)
 				d[j] = sr[j];
@@ -1525,42 +1619,100 @@ fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, 
 	const int32_t *bias = (const int32_t *)in[2], *sh = (const int32_t *)in[3];
 	int32_t s = p->stride[2], mg = p->m / p->group, out1 = p->out[1], out2 = p->out[2];
 	int64_t g[5], wp, ps, pitch, nblk, plane = (int64_t)p->in[1] * p->in[2];
-	int64_t opl = (int64_t)out1 * out2;
-	int16_t *X = (int16_t *)fx_align(scratch);
-	const int16_t *R0, *R1, *R2;
+	int64_t opl = (int64_t)out1 * out2, xsz;
+	int16_t *X[2];
 	int32_t *row;
-	char *ybuf;
+	char *ybuf[2], *pdst = NULL, *psrc = NULL;
+	size_t es = p->yt != AXRT_DT_INT16 ? 1 : 2;
 	int8_t *wbuf;
-	int32_t n, c0;
+	int32_t n, c0, cur = 0, yb = 0, *boff, *bcnt, direct = out2 <= 16;
 	__m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+	__m128i *ctl;
 
 	axrt_fx_dwp_geom(p, g);
 	wp = g[0];
 	ps = s == 2 ? g[1] * wp : 0;
 	pitch = g[2];
 	nblk = g[3];
-	row = (int32_t *)fx_align(X + g[4]);
-	ybuf = (char *)fx_align(row + nblk * 16);
-	wbuf = (int8_t *)fx_align(ybuf + nblk * 32 + 64);
-	R0 = X;
-	R1 = s == 2 ? X + ps : X + wp;
-	R2 = X + (s == 2 ? 1 : 2) * wp;
+	xsz = (g[4] + 31) / 32 * 32;
+	X[0] = (int16_t *)fx_align(scratch);
+	X[1] = (int64_t)p->n * p->c > 1 ? X[0] + xsz : X[0];     /* one plane: one buffer */
+	row = (int32_t *)fx_align(X[1] + xsz);
+	ybuf[0] = (char *)fx_align(row + nblk * 16);
+	ybuf[1] = (char *)fx_align(ybuf[0] + nblk * 32 + 64);
+	wbuf = (int8_t *)fx_align(ybuf[1] + nblk * 32 + 64);
+	ctl = (__m128i *)fx_align(wbuf + p->kp);
+	boff = (int32_t *)(ctl + nblk);
+	bcnt = boff + nblk;
+	/* On rows of up to 16 codes the fused codes go straight to the output
+	 * (on longer ones copying rows of the blocks' codes costs less than
+	 * this table): block k's outputs in plane order are those of its lanes
+	 * in columns below out[2] and rows below out[1], consecutive from
+	 * output boff[k] on; ctl[k] moves them to the front of the block
+	 * (bcnt[k] of them). A 16-byte store writes past them bytes of later
+	 * blocks, which write them again, or past the plane (below). */
+	for (int64_t k = 0, r = 0, col = 0; direct && k < nblk; k++) {   /* 16k = r * pitch + col */
+		__m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+		int8_t c[32];
+		int32_t m = 0, i = 0, len;
+		boff[k] = 0;
+		/* run by run of useful and of junk lanes: a useful run's lane
+		 * numbers go to c[m..], 16 at a time (the excess is overwritten
+		 * or blended away) */
+		while (i < 16 && r < out1) {
+			if (col < out2) {
+				len = (int32_t)(out2 - col < 16 - i ? out2 - col : 16 - i);
+				if (m == 0)
+					boff[k] = (int32_t)(r * out2 + col);
+				_mm_storeu_si128((__m128i *)(c + m), _mm_add_epi8(iota, _mm_set1_epi8((char)i)));
+				m += len;
+			} else
+				len = (int32_t)(pitch - col < 16 - i ? pitch - col : 16 - i);
+			i += len;
+			col += len;
+			if (col == pitch) {
+				col = 0;
+				r++;
+			}
+		}
+		bcnt[k] = m;
+		ctl[k] = _mm_blendv_epi8(_mm_set1_epi8((char)0x80), _mm_loadu_si128((const __m128i *)c),
+			_mm_cmpgt_epi8(_mm_set1_epi8((char)m), iota));
+		if (s == 1)     /* the codes come as outputs 0 2 4 6 1 3 5 7 8 10 .. (below) */
+			ctl[k] = _mm_or_si128(_mm_shuffle_epi8(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13,
+				10, 14, 11, 15), ctl[k]), _mm_and_si128(ctl[k], _mm_set1_epi8((char)0x80)));
+	}
 	/* the input columns that land in the padded row: [c0, c0 + n) at
 	 * padded column pad[2] + c0 */
 	c0 = p->pad[2] < 0 ? -p->pad[2] : 0;
 	n = (int32_t)(wp - p->pad[2] < p->in[2] ? wp - p->pad[2] : p->in[2]) - c0;
-	memset(X, 0, (size_t)g[4] * 2);     /* the padding stays 0: the rows write inside it */
+	memset(X[0], 0, (size_t)(X[1] - X[0] + xsz) * 2);   /* the padding stays 0: the rows write inside it */
+	/* Software pipelined: the plane of the next group is packed before the
+	 * current one is summed, and a channel's codes are copied out after the
+	 * next channel's sums, so that no load reads bytes that narrower stores
+	 * have just written (a failed store-to-load forward stalls for their
+	 * retirement: 1.5x slower on 7x7 planes). */
+	if (n > 0)
+		fx_dwp_pack(p, (const int8_t *)in[0], X[0], wp, ps, c0, n);
 	for (int32_t b = 0; b < p->n; b++)
-		for (int32_t gi = 0; gi < p->group; gi++) {
-			if (n > 0)
-				fx_dwp_pack(p, (const int8_t *)in[0] + ((int64_t)b * p->c + gi) * plane, X, wp, ps,
-					c0, n);
-			for (int32_t o = gi * mg; o < (gi + 1) * mg; o++) {
+		for (int32_t gi = 0; gi < p->group; gi++, cur ^= 1) {
+			const int16_t *R0 = X[cur], *R1 = s == 2 ? X[cur] + ps : X[cur] + wp;
+			const int16_t *R2 = X[cur] + (s == 2 ? 1 : 2) * wp;
+			int64_t nx = (int64_t)b * p->c + gi + 1;      /* the next plane */
+			if (n > 0 && nx < (int64_t)p->n * p->c)
+				fx_dwp_pack(p, (const int8_t *)in[0] + nx * plane, X[cur ^ 1], wp, ps, c0, n);
+			for (int32_t o = gi * mg; o < (gi + 1) * mg; o++, yb ^= 1) {
 				const int8_t *w = fx_wrow(in[1], p->wbits, p->kp, o, wbuf);
 				int32_t sv = sh[o], bv = bias ? bias[o] : 0;
-				__m256i w00, w01, w10, w11, w20, w21, vb = _mm256_set1_epi32(bv);
+				__m256i w00, w01, w10, w11, w20, w21, vb;
 				FxWq q;
 				int fused = fx_wq_set(&q, p, 0, bv, sv, 9);
+				char *yo = ybuf[yb], *yp = (char *)out[0] + ((int64_t)b * p->m + o) * opl;
+				/* bytes of the plane a 16-byte store may reach: also 15 of
+				 * the next output plane, written later in this call, where
+				 * the input planes up to the next are packed (in place,
+				 * output planes no larger than input ones: plane >= 16) */
+				int64_t lim = opl + ((int64_t)b * p->m + o + 1 < (int64_t)p->n * p->m && plane >= 16 ? 15 : 0);
 #define FX_WPAIR(a, b) _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)(a) | \
 	((uint32_t)(uint16_t)(b) << 16)))
 				w00 = FX_WPAIR(w[0], w[1]);
@@ -1570,6 +1722,7 @@ fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, 
 				w20 = FX_WPAIR(w[6], w[7]);
 				w21 = FX_WPAIR(w[8], 0);
 #undef FX_WPAIR
+				vb = _mm256_set1_epi32(q.b[0]);
 				for (int64_t k = 0; k < nblk; k++) {
 					/* block k: outputs f = 16k..16k+15 (flat index, pitch
 					 * `pitch`); stride 1: a at f (even outputs), c at f + 1
@@ -1601,8 +1754,10 @@ fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, 
 					a = fx_wq_code(&q, _mm256_add_epi32(a, vb), 0);
 					c = fx_wq_code(&q, _mm256_add_epi32(c, vb), 0);
 					if (s == 1) {
-						/* even and odd outputs interleaved: int16 0-7 | 8-15 */
-						t = _mm256_packs_epi32(_mm256_unpacklo_epi32(a, c), _mm256_unpackhi_epi32(a, c));
+						/* even and odd outputs interleaved: int16 0-7 | 8-15;
+						 * with direct stores the block's shuffle does it */
+						t = direct ? _mm256_packs_epi32(a, c) :
+							_mm256_packs_epi32(_mm256_unpacklo_epi32(a, c), _mm256_unpackhi_epi32(a, c));
 						t = _mm256_permute4x64_epi64(_mm256_packs_epi16(t, t), 0x08);
 					} else {
 						/* int16 0-3 8-11 | 4-7 12-15, then bytes in order */
@@ -1610,17 +1765,34 @@ fx_dwp_i8(const axrt_fxconv_params *p, const void *const *in, void *const *out, 
 						t = _mm256_permutevar8x32_epi32(t, perm);
 					}
 					t = _mm256_max_epi8(_mm256_min_epi8(t, q.hi), q.lo);
-					_mm_storeu_si128((__m128i *)(ybuf + 16 * k), _mm256_castsi256_si128(t));
+					if (!direct) {
+						_mm_storeu_si128((__m128i *)(yo + 16 * k), _mm256_castsi256_si128(t));
+						continue;
+					}
+					c = _mm256_castsi128_si256(_mm_shuffle_epi8(_mm256_castsi256_si128(t), ctl[k]));
+					if (boff[k] + 16 <= lim)
+						_mm_storeu_si128((__m128i *)(yp + boff[k]), _mm256_castsi256_si128(c));
+					else {
+						char tmp[16];
+						_mm_storeu_si128((__m128i *)tmp, _mm256_castsi256_si128(c));
+						fx_copy_tail(yp + boff[k], tmp, bcnt[k] < 16 ? bcnt[k] : 15);
+						if (bcnt[k] == 16)
+							yp[boff[k] + 15] = tmp[15];
+					}
 				}
-				if (!fused)
-					fx_epilogue_row(p, row, (int32_t)(nblk * 16), bv, sv, ybuf, 0);
-				{
-					size_t es = fused || p->yt != AXRT_DT_INT16 ? 1 : 2;
-					fx_copy_rows((char *)out[0] + ((int64_t)b * p->m + o) * opl * (int64_t)es, ybuf,
-						out1, out2 * (int32_t)es, pitch * (int64_t)es);
+				if (psrc)
+					fx_copy_rows(pdst, psrc, out1, out2 * (int32_t)es, pitch * (int64_t)es);
+				psrc = NULL;
+				if (!fused || !direct) {     /* codes in the pitch of the blocks */
+					if (!fused)
+						fx_epilogue_row(p, row, (int32_t)(nblk * 16), bv, sv, yo, 0);
+					psrc = yo;
+					pdst = (char *)out[0] + ((int64_t)b * p->m + o) * opl * (int64_t)es;
 				}
 			}
 		}
+	if (psrc)
+		fx_copy_rows(pdst, psrc, out1, out2 * (int32_t)es, pitch * (int64_t)es);
 }
 #endif
 
@@ -1718,6 +1890,20 @@ axrt_fx_conv_direct_i8(const axrt_fxconv_params *p, const void *const *in, void 
 
 /* ---- unit-stride convs over the padded width, channels in pairs ---- */
 
+#if defined(__AVX2__)
+/* 16 codes of each of two channels widened and interleaved as int16 pairs
+ * at d (32 int16) */
+static inline AXRT_UNUSED void
+fx_wide_pair16(int16_t *d, __m128i v0, __m128i v1)
+{
+	__m256i a0 = _mm256_cvtepi8_epi16(v0), a1 = _mm256_cvtepi8_epi16(v1);
+	__m256i lo = _mm256_unpacklo_epi16(a0, a1), hi = _mm256_unpackhi_epi16(a0, a1);
+
+	_mm256_storeu_si256((__m256i *)d, _mm256_permute2x128_si256(lo, hi, 0x20));
+	_mm256_storeu_si256((__m256i *)(d + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+#endif
+
 /* The cg planes of group input xg zero-padded (hp x wp) with channels
  * 2j and 2j+1 interleaved as int16 pairs: pair plane j at xi + j * ps * 2,
  * position f at [2f, 2f+1] (0 for the missing channel of an odd cg);
@@ -1752,25 +1938,38 @@ fx_wide_pack(const axrt_fxconv_params *p, const int8_t *xg, int32_t cg, int32_t 
 			 * one), in this row's right padding (zeroed below) or in the
 			 * slack */
 			for (; x < e && r0 + x + 16 <= plane; x += 16) {
+#if defined(__AVX2__)
+				__m128i v1 = s1 ? _mm_loadu_si128((const __m128i *)(s1 + r0 + x)) : _mm_setzero_si128();
+				fx_wide_pair16(dr + 2 * x, _mm_loadu_si128((const __m128i *)(s0 + r0 + x)), v1);
+#else
 				int8_t t0[16], t1[16];
 				memcpy(t0, s0 + r0 + x, 16);
 				if (s1)
 					memcpy(t1, s1 + r0 + x, 16);
 				else
 					memset(t1, 0, 16);
-#if defined(__AVX2__)
-				__m256i a0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)t0));
-				__m256i a1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)t1));
-				__m256i lo = _mm256_unpacklo_epi16(a0, a1), hi = _mm256_unpackhi_epi16(a0, a1);
-				_mm256_storeu_si256((__m256i *)(dr + 2 * x), _mm256_permute2x128_si256(lo, hi, 0x20));
-				_mm256_storeu_si256((__m256i *)(dr + 2 * x + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
-#else
 				for (int32_t u = 0; u < 16; u++) {
 					dr[2 * (x + u)] = t0[u];
 					dr[2 * (x + u) + 1] = t1[u];
 				}
 #endif
 			}
+#if defined(__AVX2__)
+			/* the last 1..15 positions: the 16 codes that end with the run,
+			 * shifted down by a byte shuffle, zeros past e (landing where
+			 * the excess above lands) */
+			if (x < e && r0 + e >= 16) {
+				__m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+				__m128i ctrl = _mm_blendv_epi8(_mm_set1_epi8((char)0x80),
+					_mm_add_epi8(iota, _mm_set1_epi8((char)(16 - (e - x)))),
+					_mm_cmpgt_epi8(_mm_set1_epi8((char)(e - x)), iota));
+				__m128i v1 = s1 ? _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s1 + r0 + e - 16)), ctrl) :
+					_mm_setzero_si128();
+				fx_wide_pair16(dr + 2 * x,
+					_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s0 + r0 + e - 16)), ctrl), v1);
+				x = e;
+			}
+#endif
 			for (; x < e; x++) {
 				dr[2 * x] = s0[r0 + x];
 				dr[2 * x + 1] = (int16_t)(s1 ? s1[r0 + x] : 0);
@@ -1788,26 +1987,39 @@ fx_wide_pack(const axrt_fxconv_params *p, const int8_t *xg, int32_t cg, int32_t 
  * t) * MR + r] (two int16). One vpmaddwd per pair of channels, 8 positions,
  * one output channel: no horizontal sums. */
 #if defined(__AVX2__)
-/* nv * 8 codes of channel r (sums c0, c1) to y: n of them (n <= nv * 8),
- * exactly, so that nothing past the band is written (ORDER FX_WBAND). */
+/* nv * 8 codes of channels r and r + 1 (sums a0, a1 and b0, b1) to ya and
+ * yb (unused when !two), packed and clamped together: n codes each (n <=
+ * nv * 8), exactly, so that nothing past the band is written (ORDER
+ * FX_WBAND). */
 static inline AXRT_UNUSED void
-fx_wq_store(const FxWq *q, int32_t r, int32_t nv, __m256i c0, __m256i c1, int8_t *y, int32_t n)
+fx_wq_store2(const FxWq *q, int32_t r, int32_t nv, __m256i a0, __m256i a1, __m256i b0, __m256i b1,
+	int8_t *ya, int8_t *yb, int32_t n, int two)
 {
-	__m256i a;
+	__m256i t;
 	char tmp[32];
 
-	c0 = fx_wq_code(q, c0, r);
-	a = _mm256_packs_epi32(c0, nv == 2 ? fx_wq_code(q, c1, r) : c0);
-	/* int16 q0 0-3 q1 0-3 | q0 4-7 q1 4-7: bytes in order */
-	a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, a), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-	a = _mm256_max_epi8(_mm256_min_epi8(a, q->hi), q->lo);
-	if (n == 16)
-		_mm_storeu_si128((__m128i *)y, _mm256_castsi256_si128(a));
-	else if (n == 8)
-		_mm_storel_epi64((__m128i *)y, _mm256_castsi256_si128(a));
-	else {
-		_mm256_storeu_si256((__m256i *)tmp, a);
-		fx_copy_tail((char *)y, tmp, n);
+	a0 = fx_wq_code(q, a0, r);
+	a1 = nv == 2 ? fx_wq_code(q, a1, r) : a0;
+	b0 = fx_wq_code(q, b0, r + 1);
+	b1 = nv == 2 ? fx_wq_code(q, b1, r + 1) : b0;
+	/* int16 a 0-3 8-11 b 0-3 8-11 | a 4-7 12-15 b 4-7 12-15 as bytes,
+	 * then the dwords in order: a's 16 codes, b's 16 codes */
+	t = _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(b0, b1));
+	t = _mm256_permutevar8x32_epi32(t, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	t = _mm256_max_epi8(_mm256_min_epi8(t, q->hi), q->lo);
+	if (n == 16) {
+		_mm_storeu_si128((__m128i *)ya, _mm256_castsi256_si128(t));
+		if (two)
+			_mm_storeu_si128((__m128i *)yb, _mm256_extracti128_si256(t, 1));
+	} else if (n == 8) {
+		_mm_storel_epi64((__m128i *)ya, _mm256_castsi256_si128(t));
+		if (two)
+			_mm_storel_epi64((__m128i *)yb, _mm256_extracti128_si256(t, 1));
+	} else {
+		_mm256_storeu_si256((__m256i *)tmp, t);
+		fx_copy_tail((char *)ya, tmp, n);
+		if (two)
+			fx_copy_tail((char *)yb, tmp + 16, n);
 	}
 }
 
@@ -1863,13 +2075,152 @@ fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_
 		}
 	}
 	if (q) {
-		fx_wq_store(q, 0, nv, c00, c01, y[0], n);
-		if (nrow > 1)
-			fx_wq_store(q, 1, nv, c10, c11, y[1], n);
+		fx_wq_store2(q, 0, nv, c00, c01, c10, c11, y[0], y[1], n, nrow > 1);
 		if (nrow > 2)
-			fx_wq_store(q, 2, nv, c20, c21, y[2], n);
-		if (nrow > 3)
-			fx_wq_store(q, 3, nv, c30, c31, y[3], n);
+			fx_wq_store2(q, 2, nv, c20, c21, c30, c31, y[2], y[3], n, nrow > 3);
+		return;
+	}
+	_mm256_storeu_si256((__m256i *)acc, c00);
+	_mm256_storeu_si256((__m256i *)(acc + as), c10);
+	_mm256_storeu_si256((__m256i *)(acc + 2 * as), c20);
+	_mm256_storeu_si256((__m256i *)(acc + 3 * as), c30);
+	if (nv == 2) {
+		_mm256_storeu_si256((__m256i *)(acc + 8), c01);
+		_mm256_storeu_si256((__m256i *)(acc + as + 8), c11);
+		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 8), c21);
+		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 8), c31);
+	}
+}
+/* ORDER FX_WQUAD: a 1x1 conv whose input codes are all >= 0 (those after
+ * a Relu or a Clip at 0) takes a fourth form under AVX2: channels in
+ * quads, 4 codes per position as bytes, and vpmaddubsw -- unsigned input
+ * bytes by signed weights, pairs of products summed to int16 -- then
+ * vpmaddwd by ones to int32. With codes in 0..127 and weights in
+ * -128..127 a pair sum is at most 2 * 127 * 128 = 32512 in magnitude:
+ * no saturation, the exact products of the reference, twice the
+ * products per instruction of the int16 pairs. */
+FX_NOINLINE static AXRT_UNUSED int
+fx_nonneg8(const int8_t *x, int64_t n)
+{
+	__m256i m = _mm256_setzero_si256();
+	int64_t i = 0;
+
+	for (; i + 128 <= n; i += 128) {      /* a signed input stops early */
+		m = _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256((const __m256i *)(x + i)),
+			_mm256_loadu_si256((const __m256i *)(x + i + 32))),
+			_mm256_or_si256(_mm256_loadu_si256((const __m256i *)(x + i + 64)),
+			_mm256_loadu_si256((const __m256i *)(x + i + 96))));
+		if (_mm256_movemask_epi8(m))
+			return 0;
+	}
+	for (; i + 32 <= n; i += 32)
+		m = _mm256_or_si256(m, _mm256_loadu_si256((const __m256i *)(x + i)));
+	for (; i < n; i++)
+		if (x[i] < 0)
+			return 0;
+	return _mm256_movemask_epi8(m) == 0;
+}
+
+/* The quads of the cg planes of xg (cg a multiple of 4): positions r0 ..
+ * r0 + cnt - 1 of each plane, quad plane j at xq + j * ps * 4, position f
+ * at bytes 4f .. 4f + 3 (channels 4j .. 4j + 3); 16 positions at a time
+ * while the reads stay in the plane, the last ones from the 16 that end
+ * the run, shuffled down; positions cnt .. cnt + 15 zero. */
+FX_NOINLINE AXRT_PRIVATE void
+fx_quad_pack(const int8_t *xg, int32_t cg, int64_t plane, int64_t r0, int32_t cnt, int64_t ps,
+	uint8_t *xq)
+{
+	__m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+	for (int32_t j = 0; j < cg / 4; j++) {
+		const int8_t *s0 = xg + 4 * j * plane + r0;
+		uint8_t *d = xq + (int64_t)j * ps * 4;
+		int32_t x = 0;
+		for (;;) {
+			__m128i v[4], ctl = _mm_setzero_si128(), a, b, c, e;
+			const int8_t *src;
+			if (x >= cnt)
+				break;
+			if (r0 + x + 16 <= plane)
+				src = s0 + x;
+			else if (r0 + cnt >= 16) {
+				/* bytes x .. cnt - 1 from the 16 that end at cnt */
+				src = s0 + cnt - 16;
+				ctl = _mm_blendv_epi8(_mm_set1_epi8((char)0x80),
+					_mm_add_epi8(iota, _mm_set1_epi8((char)(16 - (cnt - x)))),
+					_mm_cmpgt_epi8(_mm_set1_epi8((char)(cnt - x)), iota));
+			} else
+				break;
+			for (int k = 0; k < 4; k++) {
+				v[k] = _mm_loadu_si128((const __m128i *)(src + k * plane));
+				if (r0 + x + 16 > plane)
+					v[k] = _mm_shuffle_epi8(v[k], ctl);
+			}
+			a = _mm_unpacklo_epi8(v[0], v[1]);
+			b = _mm_unpackhi_epi8(v[0], v[1]);
+			c = _mm_unpacklo_epi8(v[2], v[3]);
+			e = _mm_unpackhi_epi8(v[2], v[3]);
+			_mm_storeu_si128((__m128i *)(d + 4 * x), _mm_unpacklo_epi16(a, c));
+			_mm_storeu_si128((__m128i *)(d + 4 * x + 16), _mm_unpackhi_epi16(a, c));
+			_mm_storeu_si128((__m128i *)(d + 4 * x + 32), _mm_unpacklo_epi16(b, e));
+			_mm_storeu_si128((__m128i *)(d + 4 * x + 48), _mm_unpackhi_epi16(b, e));
+			x += 16;
+		}
+		for (; x < cnt; x++)    /* planes of fewer than 16 codes */
+			for (int k = 0; k < 4; k++)
+				d[4 * x + k] = (uint8_t)s0[k * plane + x];
+		memset(d + 4 * (int64_t)cnt, 0, 64);
+	}
+}
+
+/* fx_wide_tile of FX_WQUAD: nq quads, quad plane stride qs bytes, the
+ * weights as one int32 (4 codes) per quad and channel. */
+FX_NOINLINE AXRT_PRIVATE void
+fx_wide_tile_q(const uint8_t *xq, int64_t qs, int32_t nq, const int32_t *wq, int32_t nv,
+	int32_t *acc, int32_t as, const FxWq *q, int8_t *const *y, int32_t nrow, int32_t n)
+{
+	__m256i c00 = _mm256_setzero_si256(), c10 = c00, c20 = c00, c30 = c00;
+	__m256i c01, c11, c21, c31, ones = _mm256_set1_epi16(1);
+
+	if (q) {
+		c00 = _mm256_set1_epi32(q->b[0]);
+		c10 = _mm256_set1_epi32(q->b[1]);
+		c20 = _mm256_set1_epi32(q->b[2]);
+		c30 = _mm256_set1_epi32(q->b[3]);
+	}
+	c01 = c00;
+	c11 = c10;
+	c21 = c20;
+	c31 = c30;
+#define FX_QMAC(c, x, b) c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b), ones))
+	for (int32_t u = 0; u < nq; u++, xq += qs, wq += AXRT_FX_MR) {
+		__m256i x0 = _mm256_loadu_si256((const __m256i *)xq), b;
+		if (nv == 2) {
+			__m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + 32));
+			b = _mm256_set1_epi32(wq[0]);
+			FX_QMAC(c00, x0, b);
+			FX_QMAC(c01, x1, b);
+			b = _mm256_set1_epi32(wq[1]);
+			FX_QMAC(c10, x0, b);
+			FX_QMAC(c11, x1, b);
+			b = _mm256_set1_epi32(wq[2]);
+			FX_QMAC(c20, x0, b);
+			FX_QMAC(c21, x1, b);
+			b = _mm256_set1_epi32(wq[3]);
+			FX_QMAC(c30, x0, b);
+			FX_QMAC(c31, x1, b);
+		} else {
+			FX_QMAC(c00, x0, _mm256_set1_epi32(wq[0]));
+			FX_QMAC(c10, x0, _mm256_set1_epi32(wq[1]));
+			FX_QMAC(c20, x0, _mm256_set1_epi32(wq[2]));
+			FX_QMAC(c30, x0, _mm256_set1_epi32(wq[3]));
+		}
+	}
+#undef FX_QMAC
+	if (q) {
+		fx_wq_store2(q, 0, nv, c00, c01, c10, c11, y[0], y[1], n, nrow > 1);
+		if (nrow > 2)
+			fx_wq_store2(q, 2, nv, c20, c21, c30, c31, y[2], y[3], n, nrow > 3);
 		return;
 	}
 	_mm256_storeu_si256((__m256i *)acc, c00);
@@ -1923,6 +2274,9 @@ axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *c
 	int32_t *acc;
 	char *ybuf;
 	size_t es = p->yt == AXRT_DT_INT16 ? 2 : 1;
+#if defined(__AVX2__)
+	int quad;
+#endif
 
 	wide = (rows - 1) * wp + p->out[2];
 	as = (wide + 7) / 8 * 8;
@@ -1936,6 +2290,12 @@ axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *c
 		offs[u] = (int32_t)((u / ntap * ps + t / p->k[2] * p->dil[1] * wp +
 			t % p->k[2] * p->dil[2]) * 2);
 	}
+#if defined(__AVX2__)
+	/* ORDER FX_WQUAD: a 1x1 over quads of channels, where the codes allow;
+	 * its quad planes and weights take less than the pairs' */
+	quad = ntap == 1 && cg % 4 == 0 && p->xt == AXRT_DT_INT8 && AXRT_FX_CONV_1X1(p) &&
+		fx_nonneg8((const int8_t *)in[0], (int64_t)p->n * p->c * plane);
+#endif
 	for (int32_t b = 0; b < p->n; b++)
 		for (int32_t g = 0; g < p->group; g++)
 		for (int32_t y0 = 0; y0 < p->out[1]; y0 += rows) {
@@ -1947,14 +2307,30 @@ axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *c
 			 * y0 - pad .. y0 - pad + nr + kh - 2 (stride 1) */
 			q.out[1] = nr;
 			q.pad[1] = p->pad[1] - y0;
-			fx_wide_pack(&q, xg, cg, nr + kh - 1, wp, ps, xi);
 			bw = (nr - 1) * wp + p->out[2];
+#if defined(__AVX2__)
+			if (quad)
+				fx_quad_pack(xg, cg, plane, (int64_t)y0 * wp, bw, ps, (uint8_t *)xi);
+			else
+#endif
+			fx_wide_pack(&q, xg, cg, nr + kh - 1, wp, ps, xi);
 			nvec = (bw + 7) / 8;
 			for (int32_t o = 0; o < mg; o += AXRT_FX_MR) {
 				int32_t nrow = mg - o < AXRT_FX_MR ? mg - o : AXRT_FX_MR, oc = g * mg + o, v;
 				/* the tile's weights (ORDER FX_WTILE) widened to int16 */
 				const int8_t *ws = (const int8_t *)in[1] +
 					((int64_t)g * ((mg + AXRT_FX_MR - 1) / AXRT_FX_MR) + o / AXRT_FX_MR) * tsz;
+#if defined(__AVX2__)
+				if (quad)     /* quad j, channel r: the codes of pairs 2j and 2j + 1 */
+					for (int32_t j = 0; j < cg / 4; j++)
+						for (int32_t r = 0; r < AXRT_FX_MR; r++) {
+							uint8_t t[4];
+							memcpy(t, ws + (2 * j * AXRT_FX_MR + r) * 2, 2);
+							memcpy(t + 2, ws + ((2 * j + 1) * AXRT_FX_MR + r) * 2, 2);
+							memcpy((int32_t *)wt + j * AXRT_FX_MR + r, t, 4);
+						}
+				else
+#endif
 				for (int64_t i = 0; i < tsz; i++)
 					wt[i] = ws[i];
 #if defined(__AVX2__)
@@ -1978,15 +2354,24 @@ axrt_fx_conv_wide_i8(const axrt_fxconv_params *p, const void *const *in, void *c
 							int8_t *yv[AXRT_FX_MR];
 							for (int32_t r = 0; r < AXRT_FX_MR; r++)
 								yv[r] = yr[r] + v * 8;
-							fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt, nv,
-								acc + (size_t)v * 8, as, &wq, yv, nrow, cnt);
+							if (quad)
+								fx_wide_tile_q((const uint8_t *)xi + (size_t)v * 32, ps * 4, cg / 4,
+									(const int32_t *)wt, nv, acc + (size_t)v * 8, as, &wq, yv, nrow, cnt);
+							else
+								fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt, nv,
+									acc + (size_t)v * 8, as, &wq, yv, nrow, cnt);
 						}
 						continue;
 					}
 				}
 				for (v = 0; v < nvec; v += v + FX_WNV <= nvec ? FX_WNV : 1)
-					fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
-						v + FX_WNV <= nvec ? FX_WNV : 1, acc + (size_t)v * 8, as, NULL, NULL, 0, 0);
+					if (quad)
+						fx_wide_tile_q((const uint8_t *)xi + (size_t)v * 32, ps * 4, cg / 4,
+							(const int32_t *)wt, v + FX_WNV <= nvec ? FX_WNV : 1, acc + (size_t)v * 8, as,
+							NULL, NULL, 0, 0);
+					else
+						fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
+							v + FX_WNV <= nvec ? FX_WNV : 1, acc + (size_t)v * 8, as, NULL, NULL, 0, 0);
 #else
 				for (v = 0; v < nvec; v += v + FX_WNV <= nvec ? FX_WNV : 1)
 					fx_wide_tile(xi + (size_t)v * 16, offs, npair * ntap, wt,
