@@ -170,6 +170,10 @@ static const ConvCase conv_cases[] = {
 	{1, 7, 6, 1, {1, 9, 11}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{1, 5, 9, 1, {1, 30, 29}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 7, 8, AXRT_ACT_NONE, 1},
 	{1, 6, 10, 2, {1, 8, 13}, {1, 3, 2}, {1, 1, 1}, {1, 1, 1}, {0, 2, 1}, 8, 6, 8, AXRT_ACT_CLIP, 0},
+	/* and its weights of 4 and 2 bits (packed tiles) */
+	{1, 7, 6, 1, {1, 9, 11}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 4, 8, AXRT_ACT_RELU, 0},
+	{1, 5, 9, 1, {1, 12, 13}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1}, 8, 2, 8, AXRT_ACT_NONE, 1},
+	{1, 12, 10, 1, {1, 6, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 3, 8, AXRT_ACT_CLIP, 0},
 	/* depthwise without padded planes (ORDER FX_DWM): stride 1 and 2,
 	 * odd and even sizes, no padding, a channel multiplier of 2, 5x5 */
 	{1, 5, 5, 5, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}, 8, 8, 8, AXRT_ACT_CLIP, 0},
@@ -356,14 +360,15 @@ END_TEST
 /* The weights of fx_conv_wide_i8 (ORDER FX_WTILE, axrt_fx.h), written from
  * the layout's definition: per group and tile of AXRT_FX_MR output
  * channels, per pair of input channels and tap, the MR channels' codes of
- * the pair's two channels; 0 for missing channels. */
-static int8_t *
-pack_wide(const ConvCase *cc, const int32_t *w, int64_t kk, size_t *bytes)
+ * the pair's two channels; 0 for missing channels; stored for wbits as
+ * one row of codes. */
+static void *
+pack_wide(const ConvCase *cc, const int32_t *w, int64_t kk, int wbits)
 {
 	int cg = cc->c / cc->group, mg = cc->m / cc->group, ntap = cc->k[1] * cc->k[2];
 	int ntile = (mg + AXRT_FX_MR - 1) / AXRT_FX_MR, npair = (cg + 1) / 2;
-	*bytes = (size_t)cc->group * ntile * npair * ntap * AXRT_FX_MR * 2;
-	int8_t *t = calloc(*bytes, 1);
+	int n = cc->group * ntile * npair * ntap * AXRT_FX_MR * 2;
+	int32_t *t = calloc((size_t)n, sizeof *t);
 	size_t i = 0;
 	for (int g = 0; g < cc->group; g++)
 		for (int tile = 0; tile < ntile; tile++)
@@ -373,26 +378,27 @@ pack_wide(const ConvCase *cc, const int32_t *w, int64_t kk, size_t *bytes)
 						for (int h = 0; h < 2; h++, i++) {
 							int o = tile * AXRT_FX_MR + r, ci = 2 * j + h;
 							if (o < mg && ci < cg)
-								t[i] = (int8_t)w[(g * mg + o) * kk + ci * ntap + u];
+								t[i] = w[(g * mg + o) * kk + ci * ntap + u];
 						}
-	return t;
+	void *b = pack_rows(t, 1, n, n, wbits);
+	free(t);
+	return b;
 }
 
-/* fx_conv_wide_i8 (unit strides, 1 or 2 spatial dims, 8-bit weights in
- * tiles) gives fx_conv's bits. */
+/* fx_conv_wide_i8 (unit strides, 1 or 2 spatial dims, weights of 8, 4 or
+ * 2 bits in tiles) gives fx_conv's bits. */
 START_TEST(test_fx_conv_wide_matches_reference)
 {
 	int nwide = 0;
 	for (size_t ci = 0; ci < sizeof conv_cases / sizeof *conv_cases; ci++) {
 		const ConvCase *cc = &conv_cases[ci];
-		if (cc->xbits > 8 || cc->wbits > 8 || cc->wbits < 5 || cc->in[0] != 1 ||
+		if (cc->xbits > 8 || cc->wbits > 8 || cc->in[0] != 1 ||
 		    cc->stride[1] != 1 || cc->stride[2] != 1)
 			continue;
 		ConvData d;
-		size_t bytes;
 		conv_setup(cc, 1, &d);
 		void *want = run_conv(K_fx_conv, &d);
-		int8_t *tiles = pack_wide(cc, d.w, d.kk, &bytes);
+		void *tiles = pack_wide(cc, d.w, d.kk, d.p.wbits);
 		free(d.wpk);
 		d.wpk = tiles;
 		void *got = run_conv(K_fx_conv_wide_i8, &d);
@@ -420,6 +426,8 @@ static const ConvCase quad_cases[] = {
 	{1, 4, 4, 1, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_RELU, 0},
 	{2, 8, 4, 2, {1, 5, 6}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 0},
 	{1, 6, 7, 1, {1, 4, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 8, 8, AXRT_ACT_NONE, 1},
+	{1, 32, 8, 1, {1, 6, 7}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 4, 8, AXRT_ACT_CLIP, 0},
+	{1, 16, 6, 1, {1, 5, 5}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, 8, 2, 8, AXRT_ACT_NONE, 1},
 };
 
 START_TEST(test_fx_conv_wide_quad_matches_reference)
@@ -427,16 +435,15 @@ START_TEST(test_fx_conv_wide_quad_matches_reference)
 	for (size_t ci = 0; ci < sizeof quad_cases / sizeof *quad_cases; ci++) {
 		const ConvCase *cc = &quad_cases[ci];
 		ConvData d;
-		size_t bytes;
 		conv_setup(cc, 1, &d);
 		for (int64_t i = 0; i < d.nx; i++)      /* codes 0..127, the largest products too */
 			((int8_t *)d.x)[i] = (int8_t)(i % 7 == 0 ? 127 : rnd(0, 127));
 		for (int64_t i = 0; i < cc->m * d.kk; i += 5)
-			d.w[i] = -128;
+			d.w[i] = -(1 << (cc->wbits - 1));
 		free(d.wpk);
 		d.wpk = pack_rows(d.w, cc->m, (int)d.kk, d.p.kp, d.p.wbits);
 		void *want = run_conv(K_fx_conv, &d);
-		int8_t *tiles = pack_wide(cc, d.w, d.kk, &bytes);
+		void *tiles = pack_wide(cc, d.w, d.kk, d.p.wbits);
 		free(d.wpk);
 		d.wpk = tiles;
 		void *got = run_conv(K_fx_conv_wide_i8, &d);

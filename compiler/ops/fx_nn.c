@@ -53,17 +53,43 @@ typedef struct FxW {
 /* Quantizes the float rows (rows x k, row-major) of constant w with its
  * format (per row when w->qchfrac) and packs them with row stride a
  * multiple of `align` (ORDER FX_WPACK). Returns the buffer, or -1. */
-/* ORDER FX_WTILE: the 8-bit weights of fx_conv_wide_i8 rearranged from
- * rows (stride kp) into its tiles (axrt_fx.h). */
+/* Code e of a buffer of wbits-bit codes (ORDER FX_WPACK: int8, or
+ * two's complement fields from the low bits of each byte up), and its
+ * store into a zeroed buffer. */
+static int32_t
+fx_wget(const uint8_t *b, int32_t wbits, size_t e)
+{
+	if (wbits == 8)
+		return (int8_t)b[e];
+	if (wbits == 4)
+		return (((b[e >> 1] >> (e & 1) * 4) & 15) ^ 8) - 8;
+	return (((b[e >> 2] >> (e & 3) * 2) & 3) ^ 2) - 2;
+}
+
+static void
+fx_wput(uint8_t *b, int32_t wbits, size_t e, int32_t q)
+{
+	if (wbits == 16)
+		((int16_t *)b)[e] = (int16_t)q;
+	else if (wbits == 8)
+		((int8_t *)b)[e] = (int8_t)q;
+	else if (wbits == 4)
+		b[e >> 1] |= (uint8_t)((q & 15) << ((e & 1) * 4));
+	else
+		b[e >> 2] |= (uint8_t)((q & 3) << ((e & 3) * 2));
+}
+
+/* ORDER FX_WTILE: the weights of fx_conv_wide_i8 (8, 4 or 2 bits)
+ * rearranged from rows (stride kp) into its tiles (axrt_fx.h). */
 static uint8_t *
-fx_wide_tiles(Lower *l, const uint8_t *rowbuf, int32_t kp, const axrt_fxconv_params *p,
-	size_t *bytes)
+fx_wide_tiles(Lower *l, const uint8_t *rowbuf, int32_t kp, int32_t wbits,
+	const axrt_fxconv_params *p, size_t *bytes)
 {
 	int32_t cg = p->c / p->group, mg = p->m / p->group, ntap = p->k[1] * p->k[2];
 	int32_t ntile = (mg + AXRT_FX_MR - 1) / AXRT_FX_MR, npair = (cg + 1) / 2;
 	uint8_t *t;
 
-	*bytes = (size_t)p->group * ntile * npair * ntap * AXRT_FX_MR * 2;
+	*bytes = (size_t)p->group * ntile * npair * ntap * AXRT_FX_MR * 2 * wbits / 8;
 	t = arena_alloc(l->a, *bytes + 1);
 	memset(t, 0, *bytes + 1);
 	for (int32_t g = 0; g < p->group; g++)
@@ -73,18 +99,19 @@ fx_wide_tiles(Lower *l, const uint8_t *rowbuf, int32_t kp, const axrt_fxconv_par
 					size_t tile = (size_t)(g * ntile + r / AXRT_FX_MR);
 					size_t d = (((tile * npair + c / 2) * ntap + u) * AXRT_FX_MR +
 						r % AXRT_FX_MR) * 2 + c % 2;
-					t[d] = rowbuf[(size_t)(g * mg + r) * kp + (size_t)c * ntap + u];
+					fx_wput(t, wbits, d, fx_wget(rowbuf, wbits,
+						(size_t)(g * mg + r) * kp + (size_t)c * ntap + u));
 				}
 	return t;
 }
 
-/* The buffer of fx_pack_w's weights: its rows, or with `wide` (8-bit
+/* The buffer of fx_pack_w's weights: its rows, or with `wide` (the
  * weights of fx_conv_wide_i8) its tiles. */
 static int
 fx_w_const(Lower *l, const Tensor *w, FxW *o, const axrt_fxconv_params *wide)
 {
 	if (wide)
-		o->buf = fx_wide_tiles(l, o->buf, o->kp, wide, &o->bytes);
+		o->buf = fx_wide_tiles(l, o->buf, o->kp, o->wbits, wide, &o->bytes);
 	return lower_const(l, arena_printf(l->a, "%s_fx%d", w->name, o->wbits),
 		o->wbits == 16 ? DT_I16 : o->wbits == 8 ? DT_I8 : DT_U8, o->bytes, o->buf);
 }
@@ -125,14 +152,7 @@ fx_pack_w(Node *n, Lower *l, const Tensor *w, const float *rv, int64_t rows, int
 			int32_t q = fx_code(rv[r * k + j], &f);
 			int64_t e = r * o->kp + j;
 			o->maxabs = llabs(q) > o->maxabs ? llabs(q) : o->maxabs;
-			if (o->wbits == 16)
-				((int16_t *)buf)[e] = (int16_t)q;
-			else if (o->wbits == 8)
-				((int8_t *)buf)[e] = (int8_t)q;
-			else if (o->wbits == 4)
-				buf[e >> 1] |= (uint8_t)((q & 15) << ((e & 1) * 4));
-			else
-				buf[e >> 2] |= (uint8_t)((q & 3) << ((e & 3) * 2));
+			fx_wput(buf, o->wbits, (size_t)e, q);
 		}
 	}
 	o->buf = buf;
@@ -282,7 +302,7 @@ fx_lower_conv(Node *n, Lower *l)
 	direct = p.in[0] == 1 && (p.group == p.c || (k <= FX_DIRECT_MAXK && k > p.c / p.group));
 	/* unit strides in 1 or 2 dims: over the padded width, no im2col */
 	wide = fast && !direct && p.in[0] == 1 && p.stride[1] == 1 && p.stride[2] == 1 &&
-		p.k[1] * p.k[2] <= AXRT_FX_WIDE_TAPS && w->qbits > 4;
+		p.k[1] * p.k[2] <= AXRT_FX_WIDE_TAPS;
 	if (fx_pack_w(n, l, w, w->init, p.m, k, fast && !direct && !wide ? AXRT_FX_KB : 1, &fw) < 0)
 		return -1;
 	fx_bias_shift(l, n, b ? b->init : NULL, 1.0f, p.m, &fw, &fx, &fy, &in[2], &in[3], &bmax);

@@ -86,14 +86,15 @@
  * with few taps per output, where im2col rows would be short). Scratch:
  * AXRT_FX_DIRECT_SCRATCH(c/group, hp, wp, K, out[2]) bytes.
  * fx_conv_wide_i8: int8 x, 1 or 2 spatial dims, strides 1, at most
- * AXRT_FX_WIDE_TAPS taps (k[1] * k[2]), 8-bit weights not in rows but in
+ * AXRT_FX_WIDE_TAPS taps (k[1] * k[2]), weights not in rows but in
  * tiles (ORDER FX_WTILE, written by compiler/ops/fx_nn.c): for each group,
  * each tile of AXRT_FX_MR output channels (the last one completed with
  * zero channels), each pair j of input channels (2j, 2j+1; a zero channel
  * completes an odd c/group), each tap t (k[1] * k[2], row-major), each
  * channel r of the tile: the two codes of channel r for input channels 2j
- * and 2j+1 at tap t -- (c/group+1)/2 * taps * MR * 2 int8 per tile; kp is
- * unused. Per image and group the input planes are zero-padded (hp x wp)
+ * and 2j+1 at tap t -- (c/group+1)/2 * taps * MR * 2 codes per tile, as
+ * int8 or, for wbits 4 and 2, packed in that order as rows are (ORDER
+ * FX_WPACK; a tile starts on a byte); kp is unused. Per image and group the input planes are zero-padded (hp x wp)
  * with channels in pairs, interleaved as int16 (c, c+1 at each position);
  * per tile, the sums of all output rows at once over the padded width
  * (flat index oy * wp + ox, columns past out[2] dropped), one pair of
