@@ -612,6 +612,28 @@ START_TEST(test_fx_add_mul_broadcast_matches_double)
 }
 END_TEST
 
+/* fx_add of 120 int8 codes, same shapes: y = a << sa + b << sb, shifted by
+ * shift, clamped to [lo, hi] */
+static void
+flat_add(const int8_t *a, const int8_t *b, int8_t *y, int lo, int hi, int sa, int sb, int shift)
+{
+	axrt_fxbin_params p;
+	memset(&p, 0, sizeof p);
+	p.rank = 1;
+	p.dims[0] = 120;
+	p.a_str[0] = p.b_str[0] = 1;
+	p.at = p.bt = p.yt = AXRT_DT_INT8;
+	p.ybits = 8;
+	p.lo = lo;
+	p.hi = hi;
+	p.sa = sa;
+	p.sb = sb;
+	p.shift = shift;
+	const void *in[2] = {a, b};
+	void *out[1] = {y};
+	ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+}
+
 /* The int8 fast path of fx_add/fx_mul: same shapes, and b constant per
  * channel over the trailing dims (a squeeze-excite Mul), several shifts
  * and both roundings, against double */
@@ -650,19 +672,7 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 	}
 	/* same shapes, no shift, a fused Relu clamp below the int8 top */
 	{
-		axrt_fxbin_params p;
-		memset(&p, 0, sizeof p);
-		p.rank = 1;
-		p.dims[0] = 120;
-		p.a_str[0] = p.b_str[0] = 1;
-		p.at = p.bt = p.yt = AXRT_DT_INT8;
-		p.ybits = 8;
-		p.lo = 0;
-		p.hi = 100;
-		p.sa = 1;
-		const void *in[2] = {a, b};
-		void *out[1] = {y};
-		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		flat_add(a, b, y, 0, 100, 1, 0, 0);
 		for (int i = 0; i < 120; i++) {
 			double v = ref_sat(2.0 * a[i] + b[i], 8);
 			double want = v < 0 ? 0 : v > 100 ? 100 : v;
@@ -672,18 +682,7 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 	/* same shapes, same fractions, no shift: the saturating sum (sums
 	 * past both int8 ends), then a clamp inside the int8 range */
 	{
-		axrt_fxbin_params p;
-		memset(&p, 0, sizeof p);
-		p.rank = 1;
-		p.dims[0] = 120;
-		p.a_str[0] = p.b_str[0] = 1;
-		p.at = p.bt = p.yt = AXRT_DT_INT8;
-		p.ybits = 8;
-		p.lo = -100;
-		p.hi = 90;
-		const void *in[2] = {a, b};
-		void *out[1] = {y};
-		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		flat_add(a, b, y, -100, 90, 0, 0, 0);
 		for (int i = 0; i < 120; i++) {
 			double v = (double)a[i] + b[i];
 			double want = v < -100 ? -100 : v > 90 ? 90 : v;
@@ -693,20 +692,7 @@ START_TEST(test_fx_add_mul_int8_fast_matches_double)
 	/* an output format 15 bits finer than the aligned inputs: |v| << 15
 	 * would leave int32, so this must saturate as in exact arithmetic */
 	{
-		axrt_fxbin_params p;
-		memset(&p, 0, sizeof p);
-		p.rank = 1;
-		p.dims[0] = 120;
-		p.a_str[0] = p.b_str[0] = 1;
-		p.at = p.bt = p.yt = AXRT_DT_INT8;
-		p.ybits = 8;
-		p.lo = -128;
-		p.hi = 127;
-		p.sa = p.sb = 15;
-		p.shift = -15;
-		const void *in[2] = {a, b};
-		void *out[1] = {y};
-		ck_assert_int_eq(kernel_call(K_fx_add, &p, in, out, NULL), 0);
+		flat_add(a, b, y, -128, 127, 15, 15, -15);
 		for (int i = 0; i < 120; i++) {
 			double want = ref_sat(((double)a[i] + b[i]) * 32768.0 * 32768.0, 8);
 			ck_assert_msg(y[i] == want, "shift -15: y[%d] = %d, expected %g", i, y[i], want);

@@ -2043,6 +2043,35 @@ fx_wq_store2(const FxWq *q, int32_t r, int32_t nv, __m256i a0, __m256i a1, __m25
 	}
 }
 
+/* The start and end of the tiles of fx_wide_tile and fx_wide_tile_q: 8
+ * accumulators c00 .. c31 (channel r, vector v: crv), from the biases of
+ * q or 0; at the end, with q, the codes of the fused epilogue to y[r] (n
+ * of them, r < nrow), else the sums to acc (channel r at acc + r * as). */
+#define FX_TILE_START(q) \
+	__m256i c00 = (q) ? _mm256_set1_epi32((q)->b[0]) : _mm256_setzero_si256(); \
+	__m256i c10 = (q) ? _mm256_set1_epi32((q)->b[1]) : _mm256_setzero_si256(); \
+	__m256i c20 = (q) ? _mm256_set1_epi32((q)->b[2]) : _mm256_setzero_si256(); \
+	__m256i c30 = (q) ? _mm256_set1_epi32((q)->b[3]) : _mm256_setzero_si256(); \
+	__m256i c01 = c00, c11 = c10, c21 = c20, c31 = c30
+#define FX_TILE_END(q, nv, nrow, n, y, acc, as) do { \
+	if (q) { \
+		fx_wq_store2(q, 0, nv, c00, c01, c10, c11, (y)[0], (y)[1], n, (nrow) > 1); \
+		if ((nrow) > 2) \
+			fx_wq_store2(q, 2, nv, c20, c21, c30, c31, (y)[2], (y)[3], n, (nrow) > 3); \
+		break; \
+	} \
+	_mm256_storeu_si256((__m256i *)(acc), c00); \
+	_mm256_storeu_si256((__m256i *)((acc) + (as)), c10); \
+	_mm256_storeu_si256((__m256i *)((acc) + 2 * (as)), c20); \
+	_mm256_storeu_si256((__m256i *)((acc) + 3 * (as)), c30); \
+	if ((nv) == 2) { \
+		_mm256_storeu_si256((__m256i *)((acc) + 8), c01); \
+		_mm256_storeu_si256((__m256i *)((acc) + (as) + 8), c11); \
+		_mm256_storeu_si256((__m256i *)((acc) + 2 * (as) + 8), c21); \
+		_mm256_storeu_si256((__m256i *)((acc) + 3 * (as) + 8), c31); \
+	} \
+} while (0)
+
 /* Under AVX2 the tiles are of 2 vectors (16 positions): 8 accumulators,
  * the two position vectors and a weight pair stay in registers (with 3,
  * gcc spills accumulators: 1.25x slower). With q, the sums start from the
@@ -2052,19 +2081,7 @@ AXRT_PRIVATE void
 fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_t *wt, int32_t nv,
 	int32_t *acc, int32_t as, const FxWq *q, int8_t *const *y, int32_t nrow, int32_t n)
 {
-	__m256i c00 = _mm256_setzero_si256(), c10 = c00, c20 = c00, c30 = c00;
-	__m256i c01, c11, c21, c31;
-
-	if (q) {
-		c00 = _mm256_set1_epi32(q->b[0]);
-		c10 = _mm256_set1_epi32(q->b[1]);
-		c20 = _mm256_set1_epi32(q->b[2]);
-		c30 = _mm256_set1_epi32(q->b[3]);
-	}
-	c01 = c00;
-	c11 = c10;
-	c21 = c20;
-	c31 = c30;
+	FX_TILE_START(q);
 	for (int32_t u = 0; u < nstep; u++) {
 		const int16_t *x = xi + offs[u], *w = wt + (int64_t)u * AXRT_FX_MR * 2;
 		int32_t w0, w1, w2, w3;
@@ -2094,22 +2111,7 @@ fx_wide_tile(const int16_t *xi, const int32_t *offs, int32_t nstep, const int16_
 			c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, _mm256_set1_epi32(w3)));
 		}
 	}
-	if (q) {
-		fx_wq_store2(q, 0, nv, c00, c01, c10, c11, y[0], y[1], n, nrow > 1);
-		if (nrow > 2)
-			fx_wq_store2(q, 2, nv, c20, c21, c30, c31, y[2], y[3], n, nrow > 3);
-		return;
-	}
-	_mm256_storeu_si256((__m256i *)acc, c00);
-	_mm256_storeu_si256((__m256i *)(acc + as), c10);
-	_mm256_storeu_si256((__m256i *)(acc + 2 * as), c20);
-	_mm256_storeu_si256((__m256i *)(acc + 3 * as), c30);
-	if (nv == 2) {
-		_mm256_storeu_si256((__m256i *)(acc + 8), c01);
-		_mm256_storeu_si256((__m256i *)(acc + as + 8), c11);
-		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 8), c21);
-		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 8), c31);
-	}
+	FX_TILE_END(q, nv, nrow, n, y, acc, as);
 }
 /* ORDER FX_WQUAD: a 1x1 conv whose input codes are all >= 0 (those after
  * a Relu or a Clip at 0) takes a fourth form under AVX2: channels in
@@ -2199,19 +2201,8 @@ FX_NOINLINE AXRT_PRIVATE void
 fx_wide_tile_q(const uint8_t *xq, int64_t qs, int32_t nq, const int32_t *wq, int32_t nv,
 	int32_t *acc, int32_t as, const FxWq *q, int8_t *const *y, int32_t nrow, int32_t n)
 {
-	__m256i c00 = _mm256_setzero_si256(), c10 = c00, c20 = c00, c30 = c00;
-	__m256i c01, c11, c21, c31, ones = _mm256_set1_epi16(1);
-
-	if (q) {
-		c00 = _mm256_set1_epi32(q->b[0]);
-		c10 = _mm256_set1_epi32(q->b[1]);
-		c20 = _mm256_set1_epi32(q->b[2]);
-		c30 = _mm256_set1_epi32(q->b[3]);
-	}
-	c01 = c00;
-	c11 = c10;
-	c21 = c20;
-	c31 = c30;
+	__m256i ones = _mm256_set1_epi16(1);
+	FX_TILE_START(q);
 #define FX_QMAC(c, x, b) c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b), ones))
 	for (int32_t u = 0; u < nq; u++, xq += qs, wq += AXRT_FX_MR) {
 		__m256i x0 = _mm256_loadu_si256((const __m256i *)xq), b;
@@ -2237,22 +2228,7 @@ fx_wide_tile_q(const uint8_t *xq, int64_t qs, int32_t nq, const int32_t *wq, int
 		}
 	}
 #undef FX_QMAC
-	if (q) {
-		fx_wq_store2(q, 0, nv, c00, c01, c10, c11, y[0], y[1], n, nrow > 1);
-		if (nrow > 2)
-			fx_wq_store2(q, 2, nv, c20, c21, c30, c31, y[2], y[3], n, nrow > 3);
-		return;
-	}
-	_mm256_storeu_si256((__m256i *)acc, c00);
-	_mm256_storeu_si256((__m256i *)(acc + as), c10);
-	_mm256_storeu_si256((__m256i *)(acc + 2 * as), c20);
-	_mm256_storeu_si256((__m256i *)(acc + 3 * as), c30);
-	if (nv == 2) {
-		_mm256_storeu_si256((__m256i *)(acc + 8), c01);
-		_mm256_storeu_si256((__m256i *)(acc + as + 8), c11);
-		_mm256_storeu_si256((__m256i *)(acc + 2 * as + 8), c21);
-		_mm256_storeu_si256((__m256i *)(acc + 3 * as + 8), c31);
-	}
+	FX_TILE_END(q, nv, nrow, n, y, acc, as);
 }
 #define FX_WNV 2     /* position vectors per tile */
 #else
