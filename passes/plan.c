@@ -3,6 +3,8 @@
  * file is user input like a model. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,9 @@ plan_dup(const Plan *pl)
 			(size_t)s->nremoved * (size_t)s->ninner * sizeof(float)) : NULL;
 		L->coef = s->coef ? arena_memdup(a, s->coef,
 			(size_t)s->nremoved * (size_t)s->nch * sizeof(float)) : NULL;
+		L->rname = s->rname ? arena_strdup(a, s->rname) : NULL;
+		L->rw = s->rw ? arena_memdup(a, s->rw, (size_t)s->nrw * sizeof(float)) : NULL;
+		L->rb = s->rb ? arena_memdup(a, s->rb, (size_t)s->nrb * sizeof(float)) : NULL;
 		L->wfrac = s->nwfrac ? arena_memdup(a, s->wfrac, (size_t)s->nwfrac * sizeof(int)) : NULL;
 	}
 	for (int i = 0; i < pl->ntensor; i++)
@@ -114,6 +119,15 @@ plan_dup(const Plan *pl)
 
 static cJSON *
 int_array(const int *v, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+	return a;
+}
+
+static cJSON *
+float_array(const float *v, int n)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (int i = 0; i < n; i++)
@@ -142,14 +156,15 @@ plan_json(const Plan *pl)
 			cJSON_AddItemToObject(pr, "removed", int_array(L->removed, L->nremoved));
 			if (L->mean) {
 				cJSON_AddNumberToObject(pr, "inner", L->ninner);
-				cJSON *m = cJSON_AddArrayToObject(pr, "mean");
-				for (int k = 0; k < L->nremoved * L->ninner; k++)
-					cJSON_AddItemToArray(m, cJSON_CreateNumber(L->mean[k]));
-				if (L->coef) {
-					cJSON *c = cJSON_AddArrayToObject(pr, "coef");
-					for (int k = 0; k < L->nremoved * L->nch; k++)
-						cJSON_AddItemToArray(c, cJSON_CreateNumber(L->coef[k]));
-				}
+				cJSON_AddItemToObject(pr, "mean", float_array(L->mean, L->nremoved * L->ninner));
+				if (L->coef)
+					cJSON_AddItemToObject(pr, "coef", float_array(L->coef, L->nremoved * L->nch));
+			}
+			if (L->rw) {
+				cJSON *rd = cJSON_AddObjectToObject(pr, "reader");
+				cJSON_AddStringToObject(rd, "node", L->rname);
+				cJSON_AddItemToObject(rd, "w", float_array(L->rw, L->nrw));
+				cJSON_AddItemToObject(rd, "b", float_array(L->rb, L->nrb));
 			}
 		}
 		if (L->wbits) {
@@ -264,6 +279,33 @@ get_ints(Rd *r, const cJSON *a, int lo, int hi, int maxn, const char *where, con
 	return 0;
 }
 
+/* An array of `want` numbers (want < 0: 1 to -want of them) that fit a
+ * float. */
+static int
+get_floats(Rd *r, const cJSON *a, int64_t want, const char *where, const char *key,
+	const char *count, float **out, int *n)
+{
+	char msg[160];
+	int64_t got = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+	if (got < 0 || (want >= 0 ? got != want : got < 1 || got > -want)) {
+		snprintf(msg, sizeof msg, "\"%s\" must hold %s numbers", key, count);
+		return bad(r, where, msg);
+	}
+	*out = arena_alloc(r->pl->a, (size_t)(got ? got : 1) * sizeof(float));
+	int k = 0;
+	const cJSON *v;
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsNumber(v) || !(fabs(v->valuedouble) <= FLT_MAX)) {
+			snprintf(msg, sizeof msg, "\"%s\"[%d] must be a finite float", key, k);
+			return bad(r, where, msg);
+		}
+		(*out)[k++] = (float)v->valuedouble;
+	}
+	if (n)
+		*n = k;
+	return 0;
+}
+
 static const char *
 get_str(const cJSON *o, const char *key)
 {
@@ -304,33 +346,30 @@ read_layer(Rd *r, const cJSON *o, int idx)
 		if (m) {
 			if (get_int(r, pr, "inner", 1, PLAN_MAXCH, 1, 1, where, &L->ninner) < 0)
 				return -1;
-			int64_t want = (int64_t)L->nremoved * L->ninner;
-			if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) != want)
-				return bad(r, where, "\"mean\" must hold removed x inner numbers");
-			L->mean = arena_alloc(r->pl->a, (size_t)(want ? want : 1) * sizeof(float));
-			int k = 0;
-			const cJSON *v;
-			cJSON_ArrayForEach(v, m) {
-				if (!cJSON_IsNumber(v))
-					return bad(r, where, "\"mean\" must hold numbers");
-				L->mean[k++] = (float)v->valuedouble;
-			}
+			if (get_floats(r, m, (int64_t)L->nremoved * L->ninner, where, "mean",
+					"removed x inner", &L->mean, NULL) < 0)
+				return -1;
 		}
 		const cJSON *cf = cJSON_GetObjectItemCaseSensitive(pr, "coef");
 		if (cf) {
-			int64_t want = (int64_t)L->nremoved * L->nch;
 			if (!L->mean)
 				return bad(r, where, "\"coef\" needs \"mean\"");
-			if (!cJSON_IsArray(cf) || cJSON_GetArraySize(cf) != want)
-				return bad(r, where, "\"coef\" must hold removed x channels numbers");
-			L->coef = arena_alloc(r->pl->a, (size_t)(want ? want : 1) * sizeof(float));
-			int k = 0;
-			const cJSON *v;
-			cJSON_ArrayForEach(v, cf) {
-				if (!cJSON_IsNumber(v))
-					return bad(r, where, "\"coef\" must hold numbers");
-				L->coef[k++] = (float)v->valuedouble;
-			}
+			if (get_floats(r, cf, (int64_t)L->nremoved * L->nch, where, "coef",
+					"removed x channels", &L->coef, NULL) < 0)
+				return -1;
+		}
+		const cJSON *rd = cJSON_GetObjectItemCaseSensitive(pr, "reader");
+		if (rd) {
+			if (!cJSON_IsObject(rd) || !(L->rname = get_str(rd, "node")))
+				return bad(r, where, "\"reader\" must be an object with a \"node\" name");
+			if (L->coef)
+				return bad(r, where, "\"reader\" and \"coef\" exclude each other");
+			L->rname = arena_strdup(r->pl->a, L->rname);
+			if (get_floats(r, cJSON_GetObjectItemCaseSensitive(rd, "w"), -PLAN_MAXCH, where,
+					"reader w", "the reader's weight count of", &L->rw, &L->nrw) < 0 ||
+			    get_floats(r, cJSON_GetObjectItemCaseSensitive(rd, "b"), -PLAN_MAXCH, where,
+					"reader b", "the reader's output count of", &L->rb, &L->nrb) < 0)
+				return -1;
 		}
 	}
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");

@@ -35,6 +35,14 @@ typedef struct PlanLayer {
 	 * output channels at the same position (0 at removed ones), folded
 	 * into the readers' weights; mean then holds the intercept. */
 	float *coef;
+	/* reader least squares (prune_fill_linear, where the measured channels'
+	 * one reader is a Conv of group 1 with a kernel wider than 1x1): the
+	 * removed channels' share of that reader's output as a least-squares
+	 * combination of the kept channels' patches (taps included), folded in
+	 * as changes to the reader's weights (nrw: its weight count, original
+	 * layout, 0 at removed input channels) and bias (nrb: its outputs).
+	 * rname: the reader. coef is NULL then; mean holds plain means. */
+	const char *rname; int nrw, nrb; float *rw, *rb;
 	/* fixed point (issue 6): the weights' format, per tensor (nwfrac 1) or
 	 * per output channel (nwfrac = nch, indexed by original channel;
 	 * entries of removed channels are ignored). wbits 0: float weights. */

@@ -9,6 +9,7 @@
 #include "axrt.h"
 #include "ops.h"
 #include "prune.h"
+#include "window.h"
 
 /* ---- the channel map ---- */
 
@@ -591,6 +592,9 @@ prune_set(Plan *pl, const Graph *g, const PruneUnit *u, const int *rm, int n)
 		L->removed = arena_alloc(pl->a, (u->lnch[l] ? u->lnch[l] : 1) * sizeof *L->removed);
 		L->mean = NULL;
 		L->coef = NULL;
+		L->rname = NULL;
+		L->rw = L->rb = NULL;
+		L->nrw = L->nrb = 0;
 		L->ninner = 0;
 		for (int o = 0; o < u->lnch[l]; o++) {
 			int lo = 0, hi = n;   /* rm is ascending: binary search */
@@ -676,6 +680,16 @@ prune_kept_ok(const Graph *g, const PruneUnit *u, int kept, int fx)
 #define PRUNE_MEAN_PASSES 1
 #endif
 
+/* Reader least squares (PlanLayer.rw): the longest patch (channels x
+ * taps) whose Gram matrix is measured, and the samples it is measured on
+ * (the first ones): 128 samples of 14x14 positions are 25k patches for at
+ * most 320 unknowns, and the Gram costs a trial less than a pass of the
+ * model over the data. On fmnist_vgg, fits from 128, 256 and 2000 samples
+ * cost the same accuracy (removing 4 of conv 3's 16 channels: 0.82, 0.76,
+ * 0.84 points). */
+#define PRUNE_PATCH_MAXD 320
+#define PRUNE_PATCH_SAMPLES 128
+
 typedef struct MeanSite {
 	int step, k;           /* step writing the measured tensor, its output index */
 	int64_t hw;            /* positions per channel */
@@ -688,12 +702,60 @@ typedef struct MeanSite {
 	                        * (lin) nch * ninner sums and nch * nch products */
 	double *tot;           /* acc summed over the samples so far, in sample order */
 	float *mu;             /* the means of the pass before (nremoved * ninner) */
+	/* reader least squares: the reader and its window over the site */
+	const Node *rd;        /* NULL: none */
+	int D, c, ih, iw, kh, kw, oh, ow;
+	int sh, sw, dh, dw, ph, pw;
+	double *pacc;          /* per sample of a chunk: D patch sums, then the
+	                        * D x D patch products (lower triangle) */
+	double *ptot;          /* pacc summed over the first samples, in order */
+	int pn;                /* samples in ptot */
 } MeanSite;
 
 typedef struct MeanCtx {
 	MeanSite *s; int ns;
 	int replace;           /* overwrite the removed channels with mu after measuring */
+	int first;             /* the chunk's first sample */
 } MeanCtx;
+
+/* Sums of the reader's input patches of one sample (channel-major, then
+ * taps, as the reader's weights; zero padding included) and of their
+ * products. */
+static void
+patch_gram(const MeanSite *s, const float *y, double *sum, double *gr)
+{
+	int D = s->D, kk = s->kh * s->kw;
+	/* one sample's products in float (a few hundred positions; twice
+	 * the lanes of double), the samples' totals in double */
+	float *v = xmalloc((size_t)D * sizeof *v), *gf = xmalloc((size_t)D * D * sizeof *gf);
+	memset(sum, 0, (size_t)D * sizeof *sum);
+	memset(gf, 0, (size_t)D * D * sizeof *gf);
+	memset(gr, 0, (size_t)D * D * sizeof *gr);
+	for (int oy = 0; oy < s->oh; oy++)
+		for (int ox = 0; ox < s->ow; ox++) {
+			for (int c = 0; c < s->c; c++)
+				for (int ky = 0; ky < s->kh; ky++)
+					for (int kx = 0; kx < s->kw; kx++) {
+						int iy = oy * s->sh - s->ph + ky * s->dh;
+						int ix = ox * s->sw - s->pw + kx * s->dw;
+						v[c * kk + ky * s->kw + kx] = iy < 0 || iy >= s->ih || ix < 0 ||
+							ix >= s->iw ? 0 : y[((int64_t)c * s->ih + iy) * s->iw + ix];
+					}
+			for (int a = 0; a < D; a++) {
+				float va = v[a], *g = gf + (size_t)a * D;
+				sum[a] += va;
+				if (va == 0)   /* after a ReLU, about half */
+					continue;
+				for (int b = 0; b <= a; b++)
+					g[b] += va * v[b];
+			}
+		}
+	for (int a = 0; a < D; a++)
+		for (int b = 0; b <= a; b++)
+			gr[(size_t)a * D + b] = gf[(size_t)a * D + b];
+	free(v);
+	free(gf);
+}
 
 static void
 mean_after(void *ctx, const Program *p, int step, void *const *out, int sample)
@@ -718,6 +780,10 @@ mean_after(void *ctx, const Program *p, int step, void *const *out, int sample)
 				for (int64_t q = 0; q < s->hw; q++)
 					acc[r * s->hw + q] = yc[q];
 			}
+		}
+		if (s->rd && c->first + sample < PRUNE_PATCH_SAMPLES) {
+			double *pa = s->pacc + (size_t)sample * s->D * (s->D + 1);
+			patch_gram(s, y, pa, pa + s->D);
 		}
 		if (s->lin) {
 			/* before any replacement: the regression sees the exact
@@ -766,18 +832,28 @@ mean_run(const Program *p, MeanCtx *c, const float *x, int64_t insz, int n)
 	int rc = 0;
 	for (int k = 0; k < p->noutput; k++)
 		outs[k] = xmalloc((size_t)MEAN_CHUNK * p->buf[p->output[k]].size);
-	for (int i = 0; i < c->ns; i++)
-		memset(c->s[i].tot, 0, (size_t)c->s[i].per * sizeof *c->s[i].tot);
+	for (int i = 0; i < c->ns; i++) {
+		MeanSite *s = &c->s[i];
+		memset(s->tot, 0, (size_t)s->per * sizeof *s->tot);
+		if (s->rd)
+			memset(s->ptot, 0, (size_t)s->D * (s->D + 1) * sizeof *s->ptot);
+		s->pn = 0;
+	}
 	for (int first = 0; first < n && rc == 0; first += MEAN_CHUNK) {
 		int m = n - first < MEAN_CHUNK ? n - first : MEAN_CHUNK;
 		const void *ins[1] = {x + (size_t)first * insz};
 		Batch b = {m, ins, outs, 0, &h};
+		c->first = first;
 		rc = prog_run_batch(p, &b);   /* the hook sees indices within the chunk */
 		for (int i = 0; i < c->ns && rc == 0; i++) {
 			MeanSite *s = &c->s[i];
 			for (int k = 0; k < m; k++)
 				for (int64_t j = 0; j < s->per; j++)
 					s->tot[j] += s->acc[(size_t)k * s->per + j];
+			int64_t pd = s->rd ? (int64_t)s->D * (s->D + 1) : 0;
+			for (int k = 0; k < m && s->rd && first + k < PRUNE_PATCH_SAMPLES; k++, s->pn++)
+				for (int64_t j = 0; j < pd; j++)
+					s->ptot[j] += s->pacc[(size_t)k * pd + j];
 		}
 	}
 	for (int k = 0; k < p->noutput; k++)
@@ -791,10 +867,10 @@ mean_run(const Program *p, MeanCtx *c, const float *x, int64_t insz, int n)
 	return rc;
 }
 
-/* Solves A x = b in place for symmetric positive definite A (n x n,
- * Cholesky); returns -1 when A is not. */
+/* Factors symmetric positive definite A (n x n) in place into L L'
+ * (Cholesky, lower triangle); returns -1 when A is not. */
 static int
-chol_solve(double *A, double *b, int n)
+chol_factor(double *A, int n)
 {
 	for (int j = 0; j < n; j++) {
 		double dj = A[j * n + j];
@@ -811,6 +887,13 @@ chol_solve(double *A, double *b, int n)
 			A[i * n + j] = v / dj;
 		}
 	}
+	return 0;
+}
+
+/* Solves L L' x = b in place with the factor of chol_factor. */
+static void
+chol_subst(const double *A, double *b, int n)
+{
 	for (int i = 0; i < n; i++) {
 		double v = b[i];
 		for (int k = 0; k < i; k++)
@@ -823,7 +906,6 @@ chol_solve(double *A, double *b, int n)
 			v -= A[k * n + i] * b[k];
 		b[i] = v / A[i * n + i];
 	}
-	return 0;
 }
 
 /* Linear replacement of site s from its totals over n samples: each
@@ -862,17 +944,16 @@ linear_fit(const MeanSite *s, int n, float *coef, float *icpt)
 		tr += COV(kept[i], kept[i]);
 	double lam = 1e-4 * tr / (nk ? nk : 1) + 1e-12;
 	memset(coef, 0, (size_t)nr * nch * sizeof *coef);
+	for (int i = 0; i < nk; i++)
+		for (int j = 0; j < nk; j++)
+			A[i * nk + j] = COV(kept[i], kept[j]) + (i == j ? lam : 0);
+	if (nk && chol_factor(A, nk) < 0)
+		rc = -1;
 	for (int r = 0; r < nr && rc == 0; r++) {
 		int c = s->L->removed[r];
-		for (int i = 0; i < nk; i++) {
-			for (int j = 0; j < nk; j++)
-				A[i * nk + j] = COV(kept[i], kept[j]) + (i == j ? lam : 0);
+		for (int i = 0; i < nk; i++)
 			x[i] = COV(kept[i], c);
-		}
-		if (nk && chol_solve(A, x, nk) < 0) {
-			rc = -1;
-			break;
-		}
+		chol_subst(A, x, nk);
 		for (int i = 0; i < nk; i++)
 			coef[(size_t)r * nch + kept[i]] = (float)x[i];
 		for (int q = 0; q < hw; q++) {
@@ -890,6 +971,130 @@ linear_fit(const MeanSite *s, int n, float *coef, float *icpt)
 	free(kept);
 	free(gone);
 	return rc;
+}
+
+/* Reader least squares of site s from its patch totals: for each output
+ * o of the reader, the removed channels' share of it, z_o = w_o,R . x_R
+ * (x: the patch at one output position, R: the removed channels' taps),
+ * as the least-squares combination of the kept channels' taps plus an
+ * intercept, z_o ~ a_o . x_K + b_o (ridge 1e-4 of the mean kept variance,
+ * as in linear_fit). The reader's weights then gain a_o at the kept taps
+ * and its bias b_o. This is the reconstruction step of He et al. 2017
+ * ("Channel pruning for accelerating very deep neural networks") without
+ * their LASSO selection; unlike the channel-by-channel replacement, it
+ * sees the neighbouring positions and the zero padding. -1: singular. */
+static int
+patch_fit(const MeanSite *s, Arena *a, PlanLayer *L)
+{
+	int D = s->D, kk = s->kh * s->kw, o = (int)s->rd->in[1]->dim[0], nk = 0, nr = 0, rc = 0;
+	double N = (double)s->pn * s->oh * s->ow;
+	const double *sum = s->ptot, *gr = s->ptot + D;
+	const float *w = s->rd->in[1]->init;
+	double *mu = xmalloc((size_t)D * sizeof *mu), *A, *x, *wr;
+	int *ik = xmalloc((size_t)D * sizeof *ik), *ir = xmalloc((size_t)D * sizeof *ir);
+	unsigned char *gone = xmalloc((size_t)s->c);
+	memset(gone, 0, (size_t)s->c);
+	for (int r = 0; r < L->nremoved; r++)
+		gone[L->removed[r]] = 1;
+	for (int f = 0; f < D; f++) {
+		mu[f] = sum[f] / N;
+		if (gone[f / kk])
+			ir[nr++] = f;
+		else
+			ik[nk++] = f;
+	}
+#define PCOV(f, g) (gr[(f) > (g) ? (size_t)(f) * D + (g) : (size_t)(g) * D + (f)] / N - \
+	mu[f] * mu[g])
+	A = xmalloc((size_t)nk * nk * sizeof *A + 1);
+	x = xmalloc((size_t)nk * sizeof *x + 1);
+	wr = xmalloc((size_t)nr * sizeof *wr + 1);
+	double tr = 0;
+	for (int i = 0; i < nk; i++)
+		tr += PCOV(ik[i], ik[i]);
+	double lam = 1e-4 * tr / (nk ? nk : 1) + 1e-12;
+	for (int i = 0; i < nk; i++)
+		for (int j = 0; j < nk; j++)
+			A[(size_t)i * nk + j] = PCOV(ik[i], ik[j]) + (i == j ? lam : 0);
+	if (nk && chol_factor(A, nk) < 0)
+		rc = -1;
+	if (rc == 0) {
+		L->rname = arena_strdup(a, s->rd->name);
+		L->nrw = o * D;
+		L->nrb = o;
+		L->rw = arena_alloc(a, (size_t)o * D * sizeof *L->rw);
+		L->rb = arena_alloc(a, (size_t)o * sizeof *L->rb);
+	}
+	for (int q = 0; q < o && rc == 0; q++) {
+		double b = 0;
+		for (int j = 0; j < nr; j++) {
+			wr[j] = w[(size_t)q * D + ir[j]];
+			b += wr[j] * mu[ir[j]];
+		}
+		for (int i = 0; i < nk; i++) {
+			double v = 0;
+			for (int j = 0; j < nr; j++)
+				v += PCOV(ik[i], ir[j]) * wr[j];
+			x[i] = v;
+		}
+		chol_subst(A, x, nk);
+		for (int i = 0; i < nk; i++) {
+			L->rw[(size_t)q * D + ik[i]] = (float)x[i];
+			b -= x[i] * mu[ik[i]];
+		}
+		L->rb[q] = (float)b;
+	}
+#undef PCOV
+	free(A);
+	free(x);
+	free(wr);
+	free(mu);
+	free(ik);
+	free(ir);
+	free(gone);
+	return rc;
+}
+
+/* The reader of site t that the reader least squares fits (PlanLayer.rw):
+ * t's only reader, a 2-D Conv of group 1 with constant weights and a
+ * kernel wider than 1x1, whose patches are at most PRUNE_PATCH_MAXD long;
+ * fills s's window. NULL: none. */
+static const Node *
+patch_reader(const PruneMap *m, Tensor *t, MeanSite *s, Diag *d)
+{
+	if (t->is_output || t->rank != 4 || m->nuse[t->id] != 1)
+		return NULL;
+	Node *n = m->use[t->id][0];
+	Tensor *w = n->nin > 1 ? n->in[1] : NULL, *y = n->out[0];
+	if (n->op != OP_CONV || attr_i(n, "group", 1) != 1 || n->in[0] != t || !w || !w->init ||
+	    w->dtype != DT_F32 || w->rank != 4 || w->dim[1] != t->dim[1] || !y || y->rank != 4 ||
+	    (n->nin > 2 && n->in[2] && !n->in[2]->init))
+		return NULL;
+	int64_t kk = w->dim[2] * w->dim[3];
+	if (kk < 2 || t->dim[1] * kk > PRUNE_PATCH_MAXD)
+		return NULL;
+	Window win = {.nsp = 2};
+	for (int i = 0; i < 2; i++) {
+		win.in[i] = t->dim[2 + i];
+		win.k[i] = w->dim[2 + i];
+	}
+	if (window_attrs(n, d, &win) < 0 || window_infer(n, d, &win, 0) < 0 ||
+	    win.out[0] != y->dim[2] || win.out[1] != y->dim[3])
+		return NULL;
+	s->c = (int)t->dim[1];
+	s->D = (int)(t->dim[1] * kk);
+	s->ih = (int)t->dim[2];
+	s->iw = (int)t->dim[3];
+	s->kh = (int)w->dim[2];
+	s->kw = (int)w->dim[3];
+	s->oh = (int)y->dim[2];
+	s->ow = (int)y->dim[3];
+	s->sh = (int)win.stride[0];
+	s->sw = (int)win.stride[1];
+	s->dh = (int)win.dil[0];
+	s->dw = (int)win.dil[1];
+	s->ph = (int)win.pad[0];
+	s->pw = (int)win.pad[1];
+	return n;
 }
 
 /* Whether a reader of t flattens it into a Gemm's features. */
@@ -1042,6 +1247,12 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 		}
 		Tensor *t = prune_mean_at(&m, nd->out[0]), *lt = lin ? prune_linear_at(&m, nd->out[0]) : NULL;
 		MeanSite *s = &site[ns++];
+		memset(s, 0, sizeof *s);
+		if (lin && t->dim[1] == L->nch && (s->rd = patch_reader(&m, t, s, d))) {
+			lt = NULL;
+			s->pacc = xmalloc((size_t)MEAN_CHUNK * s->D * (s->D + 1) * sizeof *s->pacc);
+			s->ptot = xmalloc((size_t)s->D * (s->D + 1) * sizeof *s->ptot);
+		}
 		s->lin = lt && lt->dim[1] == L->nch && lt->dim[1] <= PRUNE_LINEAR_MAXCH;
 		if (s->lin)   /* the means (intercepts) are measured there too */
 			t = lt;
@@ -1063,7 +1274,7 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 	 * measured, which is what the pruned model computes upstream of each
 	 * layer: later layers' means then include the earlier removals. */
 	for (int pass = 0; pass < PRUNE_MEAN_PASSES && rc == 0; pass++) {
-		MeanCtx c = {site, ns, pass > 0};
+		MeanCtx c = {site, ns, pass > 0, 0};
 		if (mean_run(p, &c, x, insz, n) != 0)
 			rc = diag_error(d, "prune: running the model for the means failed");
 	}
@@ -1074,6 +1285,11 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 			L->ninner = s->ninner;
 			L->mean = arena_memdup(pl->a, s->mu, (size_t)L->nremoved * s->ninner * sizeof *s->mu);
 			L->coef = NULL;
+			L->rname = NULL;
+			L->rw = L->rb = NULL;
+			L->nrw = L->nrb = 0;
+			if (s->rd)
+				patch_fit(s, pl->a, L);   /* singular: plain means */
 			if (s->lin) {
 				/* singular: coefficients 0, plain means measured at the
 				 * same place (what the coef marks) */
@@ -1086,6 +1302,8 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 		}
 		free(s->acc);
 		free(s->tot);
+		free(s->pacc);
+		free(s->ptot);
 	}
 	prog_free(p);
 	arena_free(a);

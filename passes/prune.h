@@ -61,7 +61,10 @@ int prune_fill_means(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Di
  * the same position plus an intercept (PlanLayer.coef; mean holds the
  * intercept). prune_apply folds it into the readers' weights. The place
  * is prune_linear_at (past depthwise convs); means and intercepts are
- * measured there for such layers. */
+ * measured there for such layers. Where the measured channels' one reader
+ * is a Conv of group 1 wider than 1x1, a reader least squares instead
+ * (PlanLayer.rw/rb: that reader's weight and bias changes, fitted on its
+ * input patches of the first samples). */
 int prune_fill_linear(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Diag *d);
 
 

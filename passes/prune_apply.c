@@ -23,6 +23,10 @@
  * among the readers takes nothing: the channel leaves its operands and
  * its sum alike, and the sum's readers get the replacement measured there
  * (prune_linear_at).
+ * Reader least squares (PlanLayer.rw): where the measured channels' one
+ * reader is a Conv wider than 1x1, the plan holds that reader's weight and
+ * bias changes directly (fitted on its input patches, prune.c patch_fit);
+ * edit_conv adds them, and no mean or coefficient is folded there.
  * Exactness: the float kernels (GEMM, conv through GEMM or im2col, GEMV,
  * depthwise) sum each output in k order from the bias, so removing terms
  * that are exactly zero (an all-zero filter after ReLU, times any weight)
@@ -556,19 +560,33 @@ edit_conv(Ap *p, Node *n)
 	double *comp = arena_alloc(p->a, o * sizeof *comp);
 	int any = 0;
 	const float *wv = w->init;
-	for (int64_t c = 0; c < cin; c++) {
-		double mu;
-		if (ki[c] || isnan(mu = reader_mean(p, x, c)) || mu == 0)
-			continue;
+	const PlanLayer *L = x->id < p->nt ? p->at[x->id] : NULL;
+	if (L && L->rw && !strcmp(L->rname, n->name)) {
+		/* reader least squares: the fit's weight and bias changes
+		 * (checked against this conv in check_means) */
+		Tensor *r = new_const(g, w->name, w->rank, w->dim);
+		float *rv = r->init;
+		for (int64_t i = 0; i < o * cin * kk; i++)
+			rv[i] = (float)((double)wv[i] + L->rw[i]);
+		for (int64_t q = 0; q < o; q++)
+			comp[q] = L->rb[q];
 		any = 1;
-		for (int64_t r = 0; r < o; r++) {
-			double s = 0;
-			for (int64_t q = 0; q < kk; q++)
-				s += wv[(r * cin + c) * kk + q];
-			comp[r] += mu * s;
+		w = r;
+	} else {
+		for (int64_t c = 0; c < cin; c++) {
+			double mu;
+			if (ki[c] || isnan(mu = reader_mean(p, x, c)) || mu == 0)
+				continue;
+			any = 1;
+			for (int64_t r = 0; r < o; r++) {
+				double s = 0;
+				for (int64_t q = 0; q < kk; q++)
+					s += wv[(r * cin + c) * kk + q];
+				comp[r] += mu * s;
+			}
 		}
+		w = fold_linear(p, x, w, o, cin * kk, kk, kk);
 	}
-	w = fold_linear(p, x, w, o, cin * kk, kk, kk);
 	Tensor *w2 = drop_axis(g, drop_axis(g, w, 0, ko), 1, ki);
 	n->in[1] = w2;
 	if (!b && !any)
@@ -862,6 +880,16 @@ check_means(Ap *p, const PlanLayer *L, Node *n)
 		return diag_node(p->d, n, "plan: a linear replacement (coef) needs every reader of "
 			"'%s' to take its channels through constant weights (Conv, Gemm, MatMul, Flatten)",
 			t->name);
+	if (L->rw) {
+		const Node *r = !t->is_output && p->m.nuse[t->id] == 1 ? p->m.use[t->id][0] : NULL;
+		const Tensor *w = r && r->nin > 1 ? r->in[1] : NULL;
+		if (!r || strcmp(r->name, L->rname) || r->op != OP_CONV || attr_i(r, "group", 1) != 1 ||
+		    r->in[0] != t || !w || !w->init || w->dtype != DT_F32 || t->dim[1] != L->nch ||
+		    tensor_numel(w) != L->nrw || w->dim[0] != L->nrb)
+			return diag_node(p->d, n, "plan: the reader correction is for '%s', which must be "
+				"the only reader of '%s', a Conv of group 1 with %d weights and %d outputs",
+				L->rname, t->name, L->nrw, L->nrb);
+	}
 	p->at[t->id] = L;
 	return 0;
 }

@@ -110,6 +110,16 @@ START_TEST(test_plan_read_errors)
 		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
 		 "\"prune\":{\"removed\":[1],\"inner\":2,\"mean\":[1]}}]}", "mean"},
 		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
+		 "\"prune\":{\"removed\":[1],\"inner\":1,\"mean\":[1e39]}}]}", "finite float"},
+		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
+		 "\"prune\":{\"removed\":[1],\"reader\":{\"w\":[1],\"b\":[1]}}}]}", "\"node\""},
+		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
+		 "\"prune\":{\"removed\":[1],\"reader\":{\"node\":\"c\",\"w\":[],\"b\":[1]}}}]}",
+		 "reader w"},
+		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
+		 "\"prune\":{\"removed\":[1],\"reader\":{\"node\":\"c\",\"w\":[1],\"b\":[\"x\"]}}}]}",
+		 "reader b"},
+		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
 		 "\"weights\":{\"bits\":1,\"frac\":0}}]}", "bits"},
 		{"{\"axcc_plan\":1,\"layers\":[{\"name\":\"a\",\"op\":\"Conv\",\"channels\":4,"
 		 "\"weights\":{\"bits\":8}}]}", "frac"},

@@ -870,13 +870,31 @@ START_TEST(test_prune_constant_channel_is_compensated)
 }
 END_TEST
 
+/* A plan for g that removes channels rm[0..n) of c1's unit, compensated
+ * by prune_fill_linear (lin) or prune_fill_means from ns samples x of
+ * insz values each. */
+static Plan *
+c1_plan(Graph *g, const int *rm, int n, int lin, const float *x, int64_t insz, int ns, Diag *d)
+{
+	Arena *a = arena_new();
+	PruneUnit *u;
+	int nu = prune_units(g, a, &u, d);
+	Plan *pl = plan_new();
+	prune_set(pl, g, unit(u, nu, "c1"), rm, n);
+	ck_assert_msg((lin ? prune_fill_linear : prune_fill_means)(g, pl, x, insz, ns, d) == 0, "%s",
+		d->all);
+	arena_free(a);
+	return pl;
+}
+
 /* Linear replacement (prune_fill_linear): channels of a 1x1 conv on a
  * one-channel input are all affine in each other, so removed channels are
- * rebuilt exactly from a kept one, by a Conv reader (coefficients folded
- * into its weights, intercept into its bias) and by a Flatten->Gemm reader
- * (intercepts per position): the pruned model computes what the original
- * does. Mean replacement cannot (the check that the test can fail), and the
- * coefficients survive the plan file. */
+ * rebuilt exactly from a kept one, by a 3x3 Conv reader (the reader least
+ * squares: changes to its weights and bias) and by a Flatten->Gemm reader
+ * (coefficients folded into its weights, intercepts per position): the
+ * pruned model computes what the original does. Mean replacement cannot
+ * (the check that the test can fail), and the fits survive the plan
+ * file. */
 static MB *
 affine_model(int flat)
 {
@@ -911,14 +929,10 @@ START_TEST(test_prune_linear_replacement_is_exact_for_affine_channels)
 		double err[2];
 		for (int lin = 0; lin < 2; lin++) {
 			Graph *g = load_mb(b, &d);
-			Arena *a = arena_new();
-			PruneUnit *u;
-			int nu = prune_units(g, a, &u, &d);
-			Plan *pl = plan_new();
-			prune_set(pl, g, unit(u, nu, "c1"), (int[]){1, 3}, 2);
-			ck_assert_int_eq((lin ? prune_fill_linear : prune_fill_means)(g, pl, x, 16, 8, &d), 0);
+			Plan *pl = c1_plan(g, (int[]){1, 3}, 2, lin, x, 16, 8, &d);
 			const PlanLayer *L = plan_layer(pl, "c1");
-			ck_assert(lin ? L->coef != NULL : L->coef == NULL);
+			ck_assert(lin && flat ? L->coef != NULL : L->coef == NULL);
+			ck_assert(lin && !flat ? L->rw != NULL : L->rw == NULL);
 			ck_assert_int_eq(L->ninner, flat ? 16 : 1);
 			if (lin) {   /* through the plan file */
 				char *dir = tg_tmpdir("plin"), path[512];
@@ -927,10 +941,22 @@ START_TEST(test_prune_linear_replacement_is_exact_for_affine_channels)
 				Plan *q = plan_read(path, &d);
 				ck_assert_msg(q != NULL, "%s", d.all);
 				const PlanLayer *M = plan_layer(q, "c1");
-				ck_assert_ptr_nonnull(M->coef);
-				for (int k = 0; k < 2 * 4; k++)
-					ck_assert(M->coef[k] == L->coef[k]);
-				ck_assert(M->coef[1] == 0 && M->coef[3] == 0);   /* removed channels */
+				if (flat) {
+					ck_assert_ptr_nonnull(M->coef);
+					for (int k = 0; k < 2 * 4; k++)
+						ck_assert(M->coef[k] == L->coef[k]);
+					ck_assert(M->coef[1] == 0 && M->coef[3] == 0);   /* removed channels */
+				} else {
+					ck_assert_str_eq(M->rname, "c2");
+					ck_assert_int_eq(M->nrw, 3 * 4 * 9);
+					ck_assert_int_eq(M->nrb, 3);
+					for (int k = 0; k < M->nrw; k++)
+						ck_assert(M->rw[k] == L->rw[k]);
+					for (int k = 0; k < 3; k++)
+						ck_assert(M->rb[k] == L->rb[k]);
+					for (int k = 0; k < 9; k++)   /* removed channel 1's taps */
+						ck_assert(M->rw[9 + k] == 0 && M->rw[36 + 9 + k] == 0);
+				}
 				plan_free(pl);
 				pl = q;
 				tg_sh("rm -rf %s", dir);
@@ -947,7 +973,6 @@ START_TEST(test_prune_linear_replacement_is_exact_for_affine_channels)
 					err[lin] = fmax(err[lin], fabs((double)y1[k] - y0[k]));
 			}
 			plan_free(pl);
-			arena_free(a);
 			graph_free(g);
 		}
 		ck_assert_msg(err[1] < 1e-4, "flat %d: linear replacement off by %g", flat, err[1]);
@@ -955,6 +980,76 @@ START_TEST(test_prune_linear_replacement_is_exact_for_affine_channels)
 		graph_free(g0);
 		mb_free(b);
 	}
+}
+END_TEST
+
+/* The reader least squares sees neighbouring positions: channel 1 of c1
+ * is channel 0 shifted one column left (kernels [1 0] and [0 1] on a
+ * one-channel input), and c2 reads channel 1 at its left tap only, where
+ * channel 0 sits at c2's right tap. Removing channel 1 is then exact once
+ * c2's right tap of channel 0 takes its weight -- the fit must find that
+ * on random data, where channel 1 is uncorrelated with channel 0 at the
+ * same position (no channel-by-channel replacement could), and mean
+ * replacement is off (the check that the test can fail). A plan whose
+ * correction names another reader is refused. */
+START_TEST(test_prune_reader_least_squares_sees_neighbours)
+{
+	Diag d = diag_capture();
+	MB *b = mb_new(13);
+	mb_input(b, "x", 1, 4, (int64_t[]){1, 1, 6, 8});
+	mb_init_f32(b, "c1.w", 4, (int64_t[]){2, 1, 1, 2}, (float[]){1, 0, 0, 1}, -1);
+	Onnx__NodeProto *n = mb_node(b, "Conv", "c1", "x,c1.w", "y1");
+	mb_attr_ints(b, n, "kernel_shape", 2, (int64_t[]){1, 2});
+	float w2[3 * 2 * 2], b2[3];
+	for (int o = 0; o < 3; o++) {
+		w2[o * 4 + 0] = frand() - 0.5f;
+		w2[o * 4 + 1] = frand() - 0.5f;
+		w2[o * 4 + 2] = 0.5f + frand();   /* channel 1, left tap */
+		w2[o * 4 + 3] = 0;                /* channel 1, right tap */
+		b2[o] = frand();
+	}
+	mb_init_f32(b, "c2.w", 4, (int64_t[]){3, 2, 1, 2}, w2, -1);
+	mb_init_f32(b, "c2.b", 1, (int64_t[]){3}, b2, -1);
+	n = mb_node(b, "Conv", "c2", "y1,c2.w,c2.b", "y");
+	mb_attr_ints(b, n, "kernel_shape", 2, (int64_t[]){1, 2});
+	mb_output(b, "y");
+	Graph *g0 = load_mb(b, &d);
+	enum { NS = 8, IN = 48, OUT = 3 * 6 * 6 };
+	float x[NS * IN];
+	for (int i = 0; i < NS * IN; i++)
+		x[i] = frand();
+	double err[2];
+	for (int lin = 0; lin < 2; lin++) {
+		Graph *g = load_mb(b, &d);
+		Plan *pl = c1_plan(g, (int[]){1}, 1, lin, x, IN, NS, &d);
+		PlanLayer *L = plan_layer(pl, "c1");
+		ck_assert(lin ? L->rw != NULL && L->coef == NULL : L->rw == NULL);
+		if (lin) {
+			Graph *g2 = load_mb(b, &d);
+			const char *keep = L->rname;
+			L->rname = "c1";
+			ck_assert_int_eq(prune_apply(g2, pl, &d), -1);
+			ck_assert_msg(strstr(d.all, "reader correction is for 'c1'") != NULL, "%s", d.all);
+			L->rname = keep;
+			graph_free(g2);
+		}
+		ck_assert_msg(prune_apply(g, pl, &d) == 0, "%s", d.all);
+		ck_assert_int_eq(node(g, "c2")->in[1]->dim[1], 1);
+		err[lin] = 0;
+		for (int i = 0; i < NS; i++) {
+			float y0[OUT], y1[OUT];
+			run(g0, x + IN * i, y0);
+			run(g, x + IN * i, y1);
+			for (int k = 0; k < OUT; k++)
+				err[lin] = fmax(err[lin], fabs((double)y1[k] - y0[k]));
+		}
+		plan_free(pl);
+		graph_free(g);
+	}
+	ck_assert_msg(err[1] < 1e-4, "reader least squares off by %g", err[1]);
+	ck_assert_msg(err[0] > 1e-2, "mean replacement exact (%g)?", err[0]);
+	graph_free(g0);
+	mb_free(b);
 }
 END_TEST
 
@@ -974,12 +1069,7 @@ START_TEST(test_prune_linear_past_depthwise)
 	double err[2];
 	for (int lin = 0; lin < 2; lin++) {
 		Graph *g = load_mb(b, &d);
-		Arena *a = arena_new();
-		PruneUnit *u;
-		int nu = prune_units(g, a, &u, &d);
-		Plan *pl = plan_new();
-		prune_set(pl, g, unit(u, nu, "c1"), (int[]){2}, 1);
-		ck_assert_int_eq((lin ? prune_fill_linear : prune_fill_means)(g, pl, x, 50, 16, &d), 0);
+		Plan *pl = c1_plan(g, (int[]){2}, 1, lin, x, 50, 16, &d);
 		ck_assert(lin ? plan_layer(pl, "c1")->coef != NULL : plan_layer(pl, "c1")->coef == NULL);
 		ck_assert_msg(prune_apply(g, pl, &d) == 0, "%s", d.all);
 		ck_assert_int_eq(node(g, "dw")->out[0]->dim[1], 5);
@@ -992,7 +1082,6 @@ START_TEST(test_prune_linear_past_depthwise)
 				err[lin] += ((double)y1[k] - y0[k]) * ((double)y1[k] - y0[k]);
 		}
 		plan_free(pl);
-		arena_free(a);
 		graph_free(g);
 	}
 	ck_assert_msg(err[1] < err[0], "linear %g, mean %g", err[1], err[0]);
@@ -1374,6 +1463,7 @@ suite(void)
 	tcase_add_test(tc, test_prune_matmul_reader_gets_a_bias);
 	tcase_add_test(tc, test_prune_linear_replacement_is_exact_for_affine_channels);
 	tcase_add_test(tc, test_prune_linear_needs_weight_readers);
+	tcase_add_test(tc, test_prune_reader_least_squares_sees_neighbours);
 	tcase_add_test(tc, test_prune_linear_past_depthwise);
 	tcase_add_test(tc, test_prune_linear_residual);
 	suite_add_tcase(s, tc);
