@@ -385,17 +385,20 @@ scratch_floats(int rows, int npos, int kc, int nc)
 }
 
 /* The n x k matrix wt packed for one row of A (axrt_gemm.h): strips of
- * AXRT_GEMV_NR rows of wt, the last one of the rows left rounded up to
- * AXRT_GEMV_TAIL, column after column, missing rows zero. */
+ * AXRT_GEMV_NR rows of wt, except that a rest of n % NR rows rounded up to
+ * AXRT_GEMV_TAIL, when that is less than NR, joins the full strip before
+ * it (when there is one), column after column, missing rows zero. */
 static float *
 pack_strips(const float *wt, int n, int k)
 {
 	int nr = AXRT_GEMV_NR, tail = AXRT_GEMV_TAIL;
 	int np = n / nr * nr + (n % nr + tail - 1) / tail * tail;
+	int rest = n % nr, last = n <= nr ? 0 : rest && rest <= nr - tail ? (n / nr - 1) * nr
+		: (n - 1) / nr * nr;   /* where the last strip starts */
 	float *v = calloc((size_t)np * k + 1, sizeof *v);
 
 	for (int j = 0; j < n; j++) {
-		int s0 = j / nr * nr, ws = np - s0 < nr ? np - s0 : nr;
+		int s0 = j < last ? j / nr * nr : last, ws = j < last ? nr : np - last;
 		for (int i = 0; i < k; i++)
 			v[(size_t)s0 * k + (size_t)i * ws + j - s0] = wt[(size_t)j * k + i];
 	}
@@ -625,8 +628,9 @@ START_TEST(test_gemm_packed_random)
 	}
 	gemm_packed_case(130, 140, 300, 0, 1, AXRT_ACT_RELU, 150, 64);   /* several blocks of each */
 	gemm_packed_case(1, 150, 70, 0, 1, AXRT_ACT_CLIP, 70, 16);        /* three strips, the last short */
-	/* one row: every width of the last strip (16, 32, 48 or a full 64) */
-	for (int n = 1; n <= 2 * AXRT_GEMV_NR + 1; n += 7)
+	/* one row: every width of the last strip (16, 32, 48, a full 64, or a
+	 * full one and 16, 32 or 48 more) */
+	for (int n = 1; n <= 3 * AXRT_GEMV_NR + 1; n += 7)
 		gemm_packed_case(1, n, irand(1, 40), 0, irand(0, 1), AXRT_ACT_NONE, 8, 16);
 	gemm_packed_case(600, 121, 40, 1, 1, AXRT_ACT_RELU, 40, 64);      /* kc small, C big */
 }

@@ -114,16 +114,17 @@ gemm_blocking(axrt_gemmpk_params *q)
 }
 
 /* The n x k matrix wt (W^T) packed for a matrix times a vector: strips
- * of AXRT_GEMV_NR rows of wt (the last one narrower), column after column
- * (axrt_gemm.h, ORDER GEMV_PACK), rows past n zero. */
+ * of AXRT_GEMV_NR rows of wt (the last one from AXRT_GEMV_LAST(n), of
+ * another width), column after column (axrt_gemm.h, ORDER GEMV_PACK),
+ * rows past n zero. */
 static int
 gemm_pack_gemv(Lower *l, const char *name, const float *wt, int64_t n, int64_t k)
 {
-	int64_t nr = AXRT_GEMV_NR, np = AXRT_GEMV_ROWS(n);
+	int64_t nr = AXRT_GEMV_NR, np = AXRT_GEMV_ROWS(n), last = AXRT_GEMV_LAST(n);
 	float *v = arena_alloc(l->a, (size_t)(np * k) * sizeof *v + 1);   /* zeroed */
 
 	for (int64_t j = 0; j < n; j++) {
-		int64_t s0 = j / nr * nr, ws = np - s0 < nr ? np - s0 : nr;
+		int64_t s0 = j < last ? j / nr * nr : last, ws = j < last ? nr : np - last;
 		for (int64_t i = 0; i < k; i++)
 			v[s0 * k + i * ws + j - s0] = wt[j * k + i];
 	}

@@ -77,6 +77,17 @@
 #define AXRT_GEMV_TAIL 16
 #define AXRT_GEMV_ROWS(n) ((n) / AXRT_GEMV_NR * AXRT_GEMV_NR + \
 	((n) % AXRT_GEMV_NR + AXRT_GEMV_TAIL - 1) / AXRT_GEMV_TAIL * AXRT_GEMV_TAIL)
+/* A rest of n past a multiple of NR that rounds up to less than NR (16,
+ * 32 or 48 outputs) does not make a strip of its own when there is a full
+ * strip before it: the two form the last strip, of NR + 16..48 outputs (at
+ * most AXRT_GEMV_MAXW), which starts at AXRT_GEMV_LAST(n). A strip of
+ * 16-48 sums holds too few registers to hide the latency of its adds:
+ * fmnist_vgg's classifier pruned from 128 to 77 outputs (strips 64 + 16)
+ * ran slower than at 128. */
+#define AXRT_GEMV_MAXW (2 * AXRT_GEMV_NR - AXRT_GEMV_TAIL)
+#define AXRT_GEMV_LAST(n) ((n) <= AXRT_GEMV_NR ? 0 : \
+	(n) % AXRT_GEMV_NR == 0 || (n) % AXRT_GEMV_NR > AXRT_GEMV_NR - AXRT_GEMV_TAIL ? \
+	((n) - 1) / AXRT_GEMV_NR * AXRT_GEMV_NR : ((n) / AXRT_GEMV_NR - 1) * AXRT_GEMV_NR)
 
 /* convgemm: the Conv of axrt_conv.h (same fields and meaning) computed as a
  * GEMM: per image and group, Y (m/group x positions) = W (m/group x K)
@@ -100,10 +111,10 @@
  *   in[0] A: m x k (trans_a 0) or k x m (trans_a 1), row-major;
  *   in[1] W: the k x n weight transposed (n x k) and packed as above;
  *     when m == 1, in strips of AXRT_GEMV_NR outputs instead: strip s,
- *     of width ws (NR, the last one AXRT_GEMV_ROWS(n) - s*NR), starts at
- *     float s*NR*k and holds, for each k in order, W[k][s*NR .. s*NR + ws)
- *     (0 past n), AXRT_GEMV_ROWS(n)*k floats (ORDER GEMV_PACK:
- *     compiler/ops/gemm.c);
+ *     of width ws (NR; the last one, from L = AXRT_GEMV_LAST(n),
+ *     AXRT_GEMV_ROWS(n) - L), starts at float s*NR*k and holds, for each
+ *     k in order, W[k][s*NR .. s*NR + ws) (0 past n), AXRT_GEMV_ROWS(n)*k
+ *     floats (ORDER GEMV_PACK: compiler/ops/gemm.c);
  *   in[2] bias: n values added to every row, or NULL;
  *   out[0] Y: m x n.
  * A is packed at run time in blocks of kc (k) by nc (m) values, nc a

@@ -521,10 +521,10 @@ gemm_cols(int32_t m, int32_t q0, int32_t q1, int32_t kb, const float *a, const f
 #define GEMM_HAVE_COLS 1
 
 /* y[0..ws) = init + sum over k < kc of w[k][.] * x[k * xs]: a strip of
- * a matrix times a vector (ws outputs, a multiple of AXRT_GEMV_TAIL), the
- * sums in vector registers: nv = ws / GEMM_VW is a constant in each
- * expansion below, so the loops unroll. */
-#define GEMM_GV (AXRT_GEMV_NR / GEMM_VW)
+ * a matrix times a vector (ws outputs, a multiple of AXRT_GEMV_TAIL, at
+ * most AXRT_GEMV_MAXW), the sums in vector registers: nv = ws / GEMM_VW
+ * is a constant in each expansion below, so the loops unroll. */
+#define GEMM_GV (AXRT_GEMV_MAXW / GEMM_VW)
 #if AXRT_GEMV_NR != 4 * AXRT_GEMV_TAIL || AXRT_GEMV_TAIL % GEMM_VW != 0
 #error "gemv strips: AXRT_GEMV_NR is 4 AXRT_GEMV_TAIL, a multiple of GEMM_VW"
 #endif
@@ -557,7 +557,10 @@ gemm_gemv_strip(int32_t kc, const float *restrict w, int32_t ws, const float *re
 	case T: gemm_gemv_nv(T, kc, w, x, xs, y); break;
 	case 2 * T: gemm_gemv_nv(2 * T, kc, w, x, xs, y); break;
 	case 3 * T: gemm_gemv_nv(3 * T, kc, w, x, xs, y); break;
-	default: gemm_gemv_nv(GEMM_GV, kc, w, x, xs, y); break;    /* 4T: a full strip */
+	case 4 * T: gemm_gemv_nv(4 * T, kc, w, x, xs, y); break;   /* a full strip */
+	case 5 * T: gemm_gemv_nv(5 * T, kc, w, x, xs, y); break;
+	case 6 * T: gemm_gemv_nv(6 * T, kc, w, x, xs, y); break;
+	default: gemm_gemv_nv(GEMM_GV, kc, w, x, xs, y); break;    /* 7T */
 	}
 }
 #else
@@ -926,20 +929,20 @@ gemm_run(const gemm_job *jb, void *scratch)
 }
 
 /* y = act(bias + x W) for one row x (A'[0][kk] = x[kk * xs]) and W
- * packed in strips of AXRT_GEMV_NR outputs, the last narrower
- * (axrt_gemm.h): each sum in k order from the bias. The weights are read
+ * packed in strips of AXRT_GEMV_NR outputs, the last from AXRT_GEMV_LAST
+ * of another width (axrt_gemm.h): each sum in k order from the bias. The weights are read
  * once, front to back. */
 AXRT_PRIVATE void
 gemm_gemv(const axrt_gemmpk_params *p, const float *x, ptrdiff_t xs, const float *w,
 		const float *bias, float *y)
 {
-	int32_t np = AXRT_GEMV_ROWS(p->n);
+	int32_t np = AXRT_GEMV_ROWS(p->n), last = AXRT_GEMV_LAST(p->n);
 
-	for (int32_t j0 = 0; j0 < p->n; j0 += AXRT_GEMV_NR) {
-		int32_t nr = p->n - j0 < AXRT_GEMV_NR ? p->n - j0 : AXRT_GEMV_NR;
-		int32_t ws = np - j0 < AXRT_GEMV_NR ? np - j0 : AXRT_GEMV_NR;
-		float t[AXRT_GEMV_NR];
-		for (int32_t j = 0; j < AXRT_GEMV_NR; j++)
+	for (int32_t j0 = 0; j0 <= last; j0 += AXRT_GEMV_NR) {
+		int32_t ws = j0 < last ? AXRT_GEMV_NR : np - last;
+		int32_t nr = p->n - j0 < ws ? p->n - j0 : ws;
+		float t[AXRT_GEMV_MAXW];
+		for (int32_t j = 0; j < ws; j++)
 			t[j] = bias && j < nr ? bias[j0 + j] : 0.0f;
 		gemm_gemv_strip(p->k, w + (ptrdiff_t)j0 * p->k, ws, x, xs, t);
 		for (int32_t j = 0; j < nr; j++)
