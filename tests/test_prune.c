@@ -1312,9 +1312,10 @@ have_ort(void)
 
 
 /* A plan removing about a quarter of the channels of every prunable unit
- * (every fourth, from 1), with means from the samples. */
+ * (every fourth, from 1), compensated from the samples by means or (lin)
+ * by the linear replacements and reader least squares. */
 static Plan *
-quarter_plan(const char *model, const Tensor *x, int *nunits, Diag *d)
+quarter_plan(const char *model, const Tensor *x, int lin, int *nunits, Diag *d)
 {
 	Graph *g = load_file(model, 1, d);
 	Arena *a = arena_new();
@@ -1333,8 +1334,8 @@ quarter_plan(const char *model, const Tensor *x, int *nunits, Diag *d)
 		++*nunits;
 	}
 	int64_t insz = tensor_numel(g->input[0]);
-	ck_assert_msg(prune_fill_means(g, pl, x->init, insz, (int)(tensor_numel(x) / insz), d) == 0,
-		"%s", d->all);
+	ck_assert_msg((lin ? prune_fill_linear : prune_fill_means)(g, pl, x->init, insz,
+		(int)(tensor_numel(x) / insz), d) == 0, "%s", d->all);
 	arena_free(a);
 	graph_free(g);
 	return pl;
@@ -1353,22 +1354,28 @@ maxdiff(const float *a, const float *b, int64_t n)
  * the emitted model passes onnx.checker (when python3 has onnx), axcc
  * re-imports it to the same outputs, and ONNX Runtime's outputs on it --
  * live when tools/ort is installed (and AXCC_NO_ORT is not set), else the
- * committed ones in tests/models/prune_ort/CASE.npy, written by a live run
- * with AXCC_PRUNE_REGEN=1 -- match axcc's pruned float model within 1e-4. */
+ * committed ones in tests/models/prune_ort/CASE.npy (CASE_lin.npy with
+ * lin), written by a live run with AXCC_PRUNE_REGEN=1 -- match axcc's
+ * pruned float model within 1e-4. */
 static void
-ort_case(const char *cas, int minunits)
+ort_case(const char *cas, int minunits, int lin, int minreaders)
 {
 	char model[1024], xin[1024], dir[600], out[1024], ref[1024];
 	snprintf(model, sizeof model, "%s/tests/models/%s/model.onnx", AXCC_SOURCE_DIR, cas);
 	snprintf(xin, sizeof xin, "%s/tests/models/%s/input_0.npy", AXCC_SOURCE_DIR, cas);
-	snprintf(ref, sizeof ref, "%s/tests/models/prune_ort/%s.npy", AXCC_SOURCE_DIR, cas);
+	snprintf(ref, sizeof ref, "%s/tests/models/prune_ort/%s%s.npy", AXCC_SOURCE_DIR, cas,
+		lin ? "_lin" : "");
 	Diag d = diag_capture();
 	Arena *a = arena_new();
 	Tensor x = {0};
 	ck_assert_int_eq(data_read(xin, a, &x, &d), 0);
 	int nu;
-	Plan *pl = quarter_plan(model, &x, &nu, &d);
+	Plan *pl = quarter_plan(model, &x, lin, &nu, &d);
 	ck_assert_int_ge(nu, minunits);
+	int nrd = 0;
+	for (int i = 0; i < pl->nlayer; i++)
+		nrd += pl->layer[i].rw != NULL;
+	ck_assert_int_ge(nrd, minreaders);
 	Graph *g = load_file(model, x.dim[0], &d);
 	ck_assert_msg(prune_apply(g, pl, &d) == 0, "%s", d.all);
 	int64_t ny = tensor_numel(g->output[0]);
@@ -1408,7 +1415,7 @@ ort_case(const char *cas, int minunits)
 	}
 	ck_assert_int_eq(tensor_numel(&o), ny);
 	double e = maxdiff(y, o.init, ny);
-	ck_assert_msg(e <= 1e-4, "%s: |axcc - ORT| = %g", cas, e);
+	ck_assert_msg(e <= 1e-4, "%s (lin %d): |axcc - ORT| = %g", cas, lin, e);
 	if (!getenv("AXCC_KEEP"))
 		tg_sh("rm -rf %s", dir);
 	free(tmp);
@@ -1422,19 +1429,22 @@ ort_case(const char *cas, int minunits)
 
 START_TEST(test_prune_ort_plain_cnn)
 {
-	ort_case("lenet5", 3);
+	for (int lin = 0; lin < 2; lin++)   /* lin: the 5x5 convs get reader least squares */
+		ort_case("lenet5", 3, lin, lin);
 }
 END_TEST
 
 START_TEST(test_prune_ort_depthwise_residual)
 {
-	ort_case("mobilenet", 3);
+	for (int lin = 0; lin < 2; lin++)
+		ort_case("mobilenet", 3, lin, 0);
 }
 END_TEST
 
 START_TEST(test_prune_ort_mlp)
 {
-	ort_case("fmnist_mlp", 2);
+	for (int lin = 0; lin < 2; lin++)
+		ort_case("fmnist_mlp", 2, lin, 0);
 }
 END_TEST
 
