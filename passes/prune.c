@@ -706,9 +706,11 @@ typedef struct MeanSite {
 	const Node *rd;        /* NULL: none */
 	int D, c, ih, iw, kh, kw, oh, ow;
 	int sh, sw, dh, dw, ph, pw;
-	double *pacc;          /* per sample of a chunk: D patch sums, then the
-	                        * D x D patch products (lower triangle) */
-	double *ptot;          /* pacc summed over the first samples, in order */
+	double *psum;          /* per sample of a chunk: D patch sums */
+	float *pgr;            /* per sample of a chunk: the D x D patch products
+	                        * (lower triangle; a sample's sums in float) */
+	double *ptot;          /* psum, then pgr, summed over the first samples,
+	                        * in order */
 	int pn;                /* samples in ptot */
 } MeanSite;
 
@@ -722,15 +724,14 @@ typedef struct MeanCtx {
  * taps, as the reader's weights; zero padding included) and of their
  * products. */
 static void
-patch_gram(const MeanSite *s, const float *y, double *sum, double *gr)
+patch_gram(const MeanSite *s, const float *y, double *sum, float *gf)
 {
 	int D = s->D, kk = s->kh * s->kw;
 	/* one sample's products in float (a few hundred positions; twice
 	 * the lanes of double), the samples' totals in double */
-	float *v = xmalloc((size_t)D * sizeof *v), *gf = xmalloc((size_t)D * D * sizeof *gf);
+	float *v = xmalloc((size_t)D * sizeof *v);
 	memset(sum, 0, (size_t)D * sizeof *sum);
 	memset(gf, 0, (size_t)D * D * sizeof *gf);
-	memset(gr, 0, (size_t)D * D * sizeof *gr);
 	for (int oy = 0; oy < s->oh; oy++)
 		for (int ox = 0; ox < s->ow; ox++) {
 			for (int c = 0; c < s->c; c++)
@@ -750,11 +751,7 @@ patch_gram(const MeanSite *s, const float *y, double *sum, double *gr)
 					g[b] += va * v[b];
 			}
 		}
-	for (int a = 0; a < D; a++)
-		for (int b = 0; b <= a; b++)
-			gr[(size_t)a * D + b] = gf[(size_t)a * D + b];
 	free(v);
-	free(gf);
 }
 
 static void
@@ -782,8 +779,8 @@ mean_after(void *ctx, const Program *p, int step, void *const *out, int sample)
 			}
 		}
 		if (s->rd && c->first + sample < PRUNE_PATCH_SAMPLES) {
-			double *pa = s->pacc + (size_t)sample * s->D * (s->D + 1);
-			patch_gram(s, y, pa, pa + s->D);
+			patch_gram(s, y, s->psum + (size_t)sample * s->D,
+				s->pgr + (size_t)sample * s->D * s->D);
 		}
 		if (s->lin) {
 			/* before any replacement: the regression sees the exact
@@ -850,10 +847,13 @@ mean_run(const Program *p, MeanCtx *c, const float *x, int64_t insz, int n)
 			for (int k = 0; k < m; k++)
 				for (int64_t j = 0; j < s->per; j++)
 					s->tot[j] += s->acc[(size_t)k * s->per + j];
-			int64_t pd = s->rd ? (int64_t)s->D * (s->D + 1) : 0;
-			for (int k = 0; k < m && s->rd && first + k < PRUNE_PATCH_SAMPLES; k++, s->pn++)
-				for (int64_t j = 0; j < pd; j++)
-					s->ptot[j] += s->pacc[(size_t)k * pd + j];
+			int64_t D = s->D, dd = D * D;
+			for (int k = 0; k < m && s->rd && first + k < PRUNE_PATCH_SAMPLES; k++, s->pn++) {
+				for (int64_t j = 0; j < D; j++)
+					s->ptot[j] += s->psum[(size_t)k * D + j];
+				for (int64_t j = 0; j < dd; j++)
+					s->ptot[D + j] += s->pgr[(size_t)k * dd + j];
+			}
 		}
 	}
 	for (int k = 0; k < p->noutput; k++)
@@ -1250,7 +1250,8 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 		memset(s, 0, sizeof *s);
 		if (lin && t->dim[1] == L->nch && (s->rd = patch_reader(&m, t, s, d))) {
 			lt = NULL;
-			s->pacc = xmalloc((size_t)MEAN_CHUNK * s->D * (s->D + 1) * sizeof *s->pacc);
+			s->psum = xmalloc((size_t)MEAN_CHUNK * s->D * sizeof *s->psum);
+			s->pgr = xmalloc((size_t)MEAN_CHUNK * s->D * s->D * sizeof *s->pgr);
 			s->ptot = xmalloc((size_t)s->D * (s->D + 1) * sizeof *s->ptot);
 		}
 		s->lin = lt && lt->dim[1] == L->nch && lt->dim[1] <= PRUNE_LINEAR_MAXCH;
@@ -1302,7 +1303,8 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 		}
 		free(s->acc);
 		free(s->tot);
-		free(s->pacc);
+		free(s->psum);
+		free(s->pgr);
 		free(s->ptot);
 	}
 	prog_free(p);
