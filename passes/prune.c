@@ -712,7 +712,72 @@ typedef struct MeanSite {
 	double *ptot;          /* psum, then pgr, summed over the first samples,
 	                        * in order */
 	int pn;                /* samples in ptot */
+	int cached;            /* ptot and pn came from a PruneCache */
 } MeanSite;
+
+/* The patch totals of the sites measured so far, by site tensor name; they
+ * hold for one graph, one set of samples and one measuring pass. */
+struct PruneCache {
+	const Graph *g; const float *x; int n;
+	struct PatchTot { char *site; int D, pn; double *tot; } *e;
+	int ne;
+};
+
+PruneCache *
+prune_cache_new(void)
+{
+	PruneCache *c = xmalloc(sizeof *c);
+	memset(c, 0, sizeof *c);
+	return c;
+}
+
+static void
+cache_clear(PruneCache *c)
+{
+	for (int i = 0; i < c->ne; i++) {
+		free(c->e[i].site);
+		free(c->e[i].tot);
+	}
+	free(c->e);
+	c->e = NULL;
+	c->ne = 0;
+}
+
+void
+prune_cache_free(PruneCache *c)
+{
+	if (!c)
+		return;
+	cache_clear(c);
+	free(c);
+}
+
+static struct PatchTot *
+cache_find(PruneCache *c, const char *site, int D)
+{
+	for (int i = 0; c && i < c->ne; i++)
+		if (c->e[i].D == D && !strcmp(c->e[i].site, site))
+			return &c->e[i];
+	return NULL;
+}
+
+static void
+cache_add(PruneCache *c, const char *site, const MeanSite *s)
+{
+	size_t nt = (size_t)s->D * (s->D + 1);
+	struct PatchTot *e = xmalloc((size_t)(c->ne + 1) * sizeof *e);
+	if (c->ne)
+		memcpy(e, c->e, (size_t)c->ne * sizeof *e);
+	free(c->e);
+	c->e = e;
+	e = &c->e[c->ne++];
+	e->site = xmalloc(strlen(site) + 1);
+	strcpy(e->site, site);
+	e->D = s->D;
+	e->pn = s->pn;
+	e->tot = xmalloc(nt * sizeof *e->tot);
+	memcpy(e->tot, s->ptot, nt * sizeof *e->tot);
+}
 
 typedef struct MeanCtx {
 	MeanSite *s; int ns;
@@ -778,7 +843,7 @@ mean_after(void *ctx, const Program *p, int step, void *const *out, int sample)
 					acc[r * s->hw + q] = yc[q];
 			}
 		}
-		if (s->rd && c->first + sample < PRUNE_PATCH_SAMPLES) {
+		if (s->rd && !s->cached && c->first + sample < PRUNE_PATCH_SAMPLES) {
 			patch_gram(s, y, s->psum + (size_t)sample * s->D,
 				s->pgr + (size_t)sample * s->D * s->D);
 		}
@@ -832,9 +897,10 @@ mean_run(const Program *p, MeanCtx *c, const float *x, int64_t insz, int n)
 	for (int i = 0; i < c->ns; i++) {
 		MeanSite *s = &c->s[i];
 		memset(s->tot, 0, (size_t)s->per * sizeof *s->tot);
-		if (s->rd)
+		if (s->rd && !s->cached) {
 			memset(s->ptot, 0, (size_t)s->D * (s->D + 1) * sizeof *s->ptot);
-		s->pn = 0;
+			s->pn = 0;
+		}
 	}
 	for (int first = 0; first < n && rc == 0; first += MEAN_CHUNK) {
 		int m = n - first < MEAN_CHUNK ? n - first : MEAN_CHUNK;
@@ -848,7 +914,8 @@ mean_run(const Program *p, MeanCtx *c, const float *x, int64_t insz, int n)
 				for (int64_t j = 0; j < s->per; j++)
 					s->tot[j] += s->acc[(size_t)k * s->per + j];
 			int64_t D = s->D, dd = D * D;
-			for (int k = 0; k < m && s->rd && first + k < PRUNE_PATCH_SAMPLES; k++, s->pn++) {
+			for (int k = 0; k < m && s->rd && !s->cached && first + k < PRUNE_PATCH_SAMPLES;
+			     k++, s->pn++) {
 				for (int64_t j = 0; j < D; j++)
 					s->ptot[j] += s->psum[(size_t)k * D + j];
 				for (int64_t j = 0; j < dd; j++)
@@ -1215,7 +1282,7 @@ prune_linear_at(const PruneMap *m, Tensor *t)
 }
 
 static int
-fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
+fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, PruneCache *pc, Diag *d)
 {
 	if (g->ninput != 1 || g->input[0]->dtype != DT_F32 || tensor_numel(g->input[0]) != insz)
 		return diag_error(d, "prune: means need a model with one float input of %lld values",
@@ -1249,10 +1316,17 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 		MeanSite *s = &site[ns++];
 		memset(s, 0, sizeof *s);
 		if (lin && t->dim[1] == L->nch && (s->rd = patch_reader(&m, t, s, d))) {
+			struct PatchTot *e = cache_find(pc, t->name, s->D);
 			lt = NULL;
-			s->psum = xmalloc((size_t)MEAN_CHUNK * s->D * sizeof *s->psum);
-			s->pgr = xmalloc((size_t)MEAN_CHUNK * s->D * s->D * sizeof *s->pgr);
 			s->ptot = xmalloc((size_t)s->D * (s->D + 1) * sizeof *s->ptot);
+			if (e) {
+				s->cached = 1;
+				s->pn = e->pn;
+				memcpy(s->ptot, e->tot, (size_t)s->D * (s->D + 1) * sizeof *s->ptot);
+			} else {
+				s->psum = xmalloc((size_t)MEAN_CHUNK * s->D * sizeof *s->psum);
+				s->pgr = xmalloc((size_t)MEAN_CHUNK * s->D * s->D * sizeof *s->pgr);
+			}
 		}
 		s->lin = lt && lt->dim[1] == L->nch && lt->dim[1] <= PRUNE_LINEAR_MAXCH;
 		if (s->lin)   /* the means (intercepts) are measured there too */
@@ -1289,6 +1363,8 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 			L->rname = NULL;
 			L->rw = L->rb = NULL;
 			L->nrw = L->nrb = 0;
+			if (s->rd && !s->cached && pc)
+				cache_add(pc, s->rd->in[0]->name, s);
 			if (s->rd)
 				patch_fit(s, pl->a, L);   /* singular: plain means */
 			if (s->lin) {
@@ -1315,11 +1391,24 @@ fill(Graph *g, Plan *pl, const float *x, int64_t insz, int n, int lin, Diag *d)
 int
 prune_fill_means(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Diag *d)
 {
-	return fill(g, pl, x, insz, n, 0, d);
+	return fill(g, pl, x, insz, n, 0, NULL, d);
+}
+
+int
+prune_fill_linear_cached(Graph *g, Plan *pl, const float *x, int64_t insz, int n, PruneCache *c,
+	Diag *d)
+{
+	if (c && (c->g != g || c->x != x || c->n != n)) {
+		cache_clear(c);
+		c->g = g;
+		c->x = x;
+		c->n = n;
+	}
+	return fill(g, pl, x, insz, n, 1, PRUNE_MEAN_PASSES == 1 ? c : NULL, d);
 }
 
 int
 prune_fill_linear(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Diag *d)
 {
-	return fill(g, pl, x, insz, n, 1, d);
+	return fill(g, pl, x, insz, n, 1, NULL, d);
 }

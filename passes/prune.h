@@ -66,6 +66,15 @@ int prune_fill_means(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Di
  * (PlanLayer.rw/rb: that reader's weight and bias changes, fitted on its
  * input patches of the first samples). */
 int prune_fill_linear(Graph *g, Plan *pl, const float *x, int64_t insz, int n, Diag *d);
+/* The patch Gram matrices of the reader least squares depend on the model
+ * and the samples, not on the plan: a cache keeps them across calls with
+ * the same g, x and n (the optimizer's trials; other arguments clear it).
+ * prune_fill_linear_cached with c NULL is prune_fill_linear. */
+typedef struct PruneCache PruneCache;
+PruneCache *prune_cache_new(void);
+void prune_cache_free(PruneCache *c);
+int prune_fill_linear_cached(Graph *g, Plan *pl, const float *x, int64_t insz, int n,
+	PruneCache *c, Diag *d);
 
 
 /* ---- internal: shared by prune.c and prune_apply.c ---- */

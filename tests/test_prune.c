@@ -1053,6 +1053,45 @@ START_TEST(test_prune_reader_least_squares_sees_neighbours)
 }
 END_TEST
 
+/* The optimizer's cache of patch totals: a fit from totals measured for
+ * another plan (removing channel 1 only) equals the uncached fit bit for
+ * bit, and other samples clear the cache. */
+START_TEST(test_prune_cache_gives_the_same_fit)
+{
+	Diag d = diag_capture();
+	MB *b = affine_model(0);
+	Graph *g = load_mb(b, &d);
+	float x[8 * 16];
+	for (int i = 0; i < 8 * 16; i++)
+		x[i] = 4 * frand();
+	Arena *a = arena_new();
+	PruneUnit *u;
+	int nu = prune_units(g, a, &u, &d);
+	PruneCache *c = prune_cache_new();
+	for (int ns = 8; ns >= 4; ns -= 4) {
+		Plan *ref = c1_plan(g, (int[]){1, 3}, 2, 1, x, 16, ns, &d);
+		Plan *p1 = plan_new(), *p2 = plan_new();
+		prune_set(p1, g, unit(u, nu, "c1"), (int[]){1}, 1);
+		prune_set(p2, g, unit(u, nu, "c1"), (int[]){1, 3}, 2);
+		ck_assert_int_eq(prune_fill_linear_cached(g, p1, x, 16, ns, c, &d), 0);
+		ck_assert_int_eq(prune_fill_linear_cached(g, p2, x, 16, ns, c, &d), 0);
+		const PlanLayer *L = plan_layer(ref, "c1"), *M = plan_layer(p2, "c1");
+		ck_assert_ptr_nonnull(L->rw);
+		ck_assert_ptr_nonnull(M->rw);
+		ck_assert_int_eq(M->nrw, L->nrw);
+		ck_assert(!memcmp(M->rw, L->rw, (size_t)L->nrw * sizeof *L->rw));
+		ck_assert(!memcmp(M->rb, L->rb, (size_t)L->nrb * sizeof *L->rb));
+		plan_free(ref);
+		plan_free(p1);
+		plan_free(p2);
+	}
+	prune_cache_free(c);
+	arena_free(a);
+	graph_free(g);
+	mb_free(b);
+}
+END_TEST
+
 /* Past a depthwise conv (expand, depthwise, project): the replacement is
  * measured at the depthwise output, which the 1x1 project conv reads, and
  * there least squares can only do better than the mean on the samples it
@@ -1474,6 +1513,7 @@ suite(void)
 	tcase_add_test(tc, test_prune_linear_replacement_is_exact_for_affine_channels);
 	tcase_add_test(tc, test_prune_linear_needs_weight_readers);
 	tcase_add_test(tc, test_prune_reader_least_squares_sees_neighbours);
+	tcase_add_test(tc, test_prune_cache_gives_the_same_fit);
 	tcase_add_test(tc, test_prune_linear_past_depthwise);
 	tcase_add_test(tc, test_prune_linear_residual);
 	suite_add_tcase(s, tc);

@@ -28,6 +28,7 @@ typedef struct Opt {
 	cJSON *moves;          /* the log of every evaluated move */
 	int nevals;
 	double t0;
+	PruneCache *pcache;    /* the reader fits' patch totals, across trials */
 } Opt;
 
 static double
@@ -206,8 +207,11 @@ with_removal(Opt *op, const Plan *cur, const PruneUnit *u, const UnitState *us, 
 	qsort(rm, (size_t)k, sizeof *rm, cmp_int);
 	prune_set(t, op->g, u, rm, k);
 	free(rm);
-	if ((op->a->prune_means ? prune_fill_means : prune_fill_linear)(op->g, t, op->pred.x,
-			op->pred.insz, op->pred.n, op->d) < 0) {
+	if (!op->pcache)
+		op->pcache = prune_cache_new();
+	if ((op->a->prune_means ? prune_fill_means(op->g, t, op->pred.x, op->pred.insz, op->pred.n,
+			op->d) : prune_fill_linear_cached(op->g, t, op->pred.x, op->pred.insz, op->pred.n,
+			op->pcache, op->d)) < 0) {
 		plan_free(t);
 		return NULL;
 	}
@@ -891,6 +895,7 @@ optimize_run(const OptArgs *a, Plan **out, Diag *d)
 	else
 		plan_free(cur);
 	cJSON_Delete(op.moves);
+	prune_cache_free(op.pcache);
 	if (op.have_sens)
 		sens_free(&op.sens);
 	calib_free(op.cal);
