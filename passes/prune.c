@@ -715,12 +715,13 @@ typedef struct MeanSite {
 	int cached;            /* ptot and pn came from a PruneCache */
 } MeanSite;
 
-/* The patch totals of the sites measured so far, by site tensor name; they
- * hold for one graph, one set of samples and one measuring pass. */
+/* The patch totals of the sites measured so far, by site tensor name, in
+ * the cache's arena; they hold for one graph, one set of samples and one
+ * measuring pass. */
 struct PruneCache {
+	Arena *a;
 	const Graph *g; const float *x; int n;
-	struct PatchTot { char *site; int D, pn; double *tot; } *e;
-	int ne;
+	struct PatchTot { struct PatchTot *next; const char *site; int D, pn; double *tot; } *head;
 };
 
 PruneCache *
@@ -728,19 +729,8 @@ prune_cache_new(void)
 {
 	PruneCache *c = xmalloc(sizeof *c);
 	memset(c, 0, sizeof *c);
+	c->a = arena_new();
 	return c;
-}
-
-static void
-cache_clear(PruneCache *c)
-{
-	for (int i = 0; i < c->ne; i++) {
-		free(c->e[i].site);
-		free(c->e[i].tot);
-	}
-	free(c->e);
-	c->e = NULL;
-	c->ne = 0;
 }
 
 void
@@ -748,35 +738,29 @@ prune_cache_free(PruneCache *c)
 {
 	if (!c)
 		return;
-	cache_clear(c);
+	arena_free(c->a);
 	free(c);
 }
 
 static struct PatchTot *
 cache_find(PruneCache *c, const char *site, int D)
 {
-	for (int i = 0; c && i < c->ne; i++)
-		if (c->e[i].D == D && !strcmp(c->e[i].site, site))
-			return &c->e[i];
+	for (struct PatchTot *e = c ? c->head : NULL; e; e = e->next)
+		if (e->D == D && !strcmp(e->site, site))
+			return e;
 	return NULL;
 }
 
 static void
 cache_add(PruneCache *c, const char *site, const MeanSite *s)
 {
-	size_t nt = (size_t)s->D * (s->D + 1);
-	struct PatchTot *e = xmalloc((size_t)(c->ne + 1) * sizeof *e);
-	if (c->ne)
-		memcpy(e, c->e, (size_t)c->ne * sizeof *e);
-	free(c->e);
-	c->e = e;
-	e = &c->e[c->ne++];
-	e->site = xmalloc(strlen(site) + 1);
-	strcpy(e->site, site);
+	struct PatchTot *e = arena_alloc(c->a, sizeof *e);
+	e->site = arena_strdup(c->a, site);
 	e->D = s->D;
 	e->pn = s->pn;
-	e->tot = xmalloc(nt * sizeof *e->tot);
-	memcpy(e->tot, s->ptot, nt * sizeof *e->tot);
+	e->tot = arena_memdup(c->a, s->ptot, (size_t)s->D * (s->D + 1) * sizeof *e->tot);
+	e->next = c->head;
+	c->head = e;
 }
 
 typedef struct MeanCtx {
@@ -1122,11 +1106,10 @@ patch_fit(const MeanSite *s, Arena *a, PlanLayer *L)
 }
 
 /* The reader of site t that the reader least squares fits (PlanLayer.rw):
- * t's only reader, a 2-D Conv of group 1 with constant weights and a
- * kernel wider than 1x1, whose patches are at most PRUNE_PATCH_MAXD long;
- * fills s's window. NULL: none. */
-static const Node *
-patch_reader(const PruneMap *m, Tensor *t, MeanSite *s, Diag *d)
+ * prune_conv_reader, with a kernel wider than 1x1 and patches of at most
+ * PRUNE_PATCH_MAXD values; fills s's window. NULL: none. */
+Node *
+prune_conv_reader(const PruneMap *m, const Tensor *t)
 {
 	if (t->is_output || t->rank != 4 || m->nuse[t->id] != 1)
 		return NULL;
@@ -1136,6 +1119,16 @@ patch_reader(const PruneMap *m, Tensor *t, MeanSite *s, Diag *d)
 	    w->dtype != DT_F32 || w->rank != 4 || w->dim[1] != t->dim[1] || !y || y->rank != 4 ||
 	    (n->nin > 2 && n->in[2] && !n->in[2]->init))
 		return NULL;
+	return n;
+}
+
+static const Node *
+patch_reader(const PruneMap *m, Tensor *t, MeanSite *s, Diag *d)
+{
+	Node *n = prune_conv_reader(m, t);
+	if (!n)
+		return NULL;
+	Tensor *w = n->in[1], *y = n->out[0];
 	int64_t kk = w->dim[2] * w->dim[3];
 	if (kk < 2 || t->dim[1] * kk > PRUNE_PATCH_MAXD)
 		return NULL;
@@ -1399,7 +1392,8 @@ prune_fill_linear_cached(Graph *g, Plan *pl, const float *x, int64_t insz, int n
 	Diag *d)
 {
 	if (c && (c->g != g || c->x != x || c->n != n)) {
-		cache_clear(c);
+		arena_reset(c->a);
+		c->head = NULL;
 		c->g = g;
 		c->x = x;
 		c->n = n;

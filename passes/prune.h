@@ -133,5 +133,9 @@ int prune_linear_site(const PruneMap *m, const Tensor *t);
  * the Add's readers (inverted residuals: block input -> expand and Add,
  * project -> Add only). */
 Tensor *prune_linear_at(const PruneMap *m, Tensor *t);
+/* t's only reader when it is a 2-D Conv of group 1 with constant float
+ * weights (and bias) over t's channels: what a reader least squares
+ * (PlanLayer.rw) may be fitted for. NULL: none. */
+Node *prune_conv_reader(const PruneMap *m, const Tensor *t);
 
 #endif

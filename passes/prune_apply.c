@@ -881,11 +881,9 @@ check_means(Ap *p, const PlanLayer *L, Node *n)
 			"'%s' to take its channels through constant weights (Conv, Gemm, MatMul, Flatten)",
 			t->name);
 	if (L->rw) {
-		const Node *r = !t->is_output && p->m.nuse[t->id] == 1 ? p->m.use[t->id][0] : NULL;
-		const Tensor *w = r && r->nin > 1 ? r->in[1] : NULL;
-		if (!r || strcmp(r->name, L->rname) || r->op != OP_CONV || attr_i(r, "group", 1) != 1 ||
-		    r->in[0] != t || !w || !w->init || w->dtype != DT_F32 || t->dim[1] != L->nch ||
-		    tensor_numel(w) != L->nrw || w->dim[0] != L->nrb)
+		const Node *r = prune_conv_reader(&p->m, t);
+		if (!r || strcmp(r->name, L->rname) || t->dim[1] != L->nch ||
+		    tensor_numel(r->in[1]) != L->nrw || r->in[1]->dim[0] != L->nrb)
 			return diag_node(p->d, n, "plan: the reader correction is for '%s', which must be "
 				"the only reader of '%s', a Conv of group 1 with %d weights and %d outputs",
 				L->rname, t->name, L->nrw, L->nrb);
