@@ -385,6 +385,22 @@ pack_wide(const ConvCase *cc, const int32_t *w, int64_t kk, int wbits)
 	return b;
 }
 
+/* fx_conv on d (its weights in rows), then fx_conv_wide_i8 on the same
+ * weights in tiles: the same bits (what: a prefix for the message). */
+static void
+expect_wide_same(const ConvCase *cc, ConvData *d, const char *what, size_t ci)
+{
+	void *want = run_conv(K_fx_conv, d);
+	void *tiles = pack_wide(cc, d->w, d->kk, d->p.wbits);
+	free(d->wpk);
+	d->wpk = tiles;
+	void *got = run_conv(K_fx_conv_wide_i8, d);
+	ck_assert_msg(memcmp(want, got, (size_t)d->ny * store_bytes(d->p.yt)) == 0,
+		"%scase %zu: fx_conv_wide_i8 differs from the reference", what, ci);
+	free(want);
+	free(got);
+}
+
 /* fx_conv_wide_i8 (unit strides, 1 or 2 spatial dims, weights of 8, 4 or
  * 2 bits in tiles) gives fx_conv's bits. */
 START_TEST(test_fx_conv_wide_matches_reference)
@@ -397,16 +413,8 @@ START_TEST(test_fx_conv_wide_matches_reference)
 			continue;
 		ConvData d;
 		conv_setup(cc, 1, &d);
-		void *want = run_conv(K_fx_conv, &d);
-		void *tiles = pack_wide(cc, d.w, d.kk, d.p.wbits);
-		free(d.wpk);
-		d.wpk = tiles;
-		void *got = run_conv(K_fx_conv_wide_i8, &d);
-		ck_assert_msg(memcmp(want, got, (size_t)d.ny * store_bytes(d.p.yt)) == 0,
-			"case %zu: fx_conv_wide_i8 differs from the reference", ci);
+		expect_wide_same(cc, &d, "", ci);
 		nwide++;
-		free(want);
-		free(got);
 		conv_free(&d);
 	}
 	ck_assert_int_ge(nwide, 8);
@@ -442,15 +450,7 @@ START_TEST(test_fx_conv_wide_quad_matches_reference)
 			d.w[i] = -(1 << (cc->wbits - 1));
 		free(d.wpk);
 		d.wpk = pack_rows(d.w, cc->m, (int)d.kk, d.p.kp, d.p.wbits);
-		void *want = run_conv(K_fx_conv, &d);
-		void *tiles = pack_wide(cc, d.w, d.kk, d.p.wbits);
-		free(d.wpk);
-		d.wpk = tiles;
-		void *got = run_conv(K_fx_conv_wide_i8, &d);
-		ck_assert_msg(memcmp(want, got, (size_t)d.ny * store_bytes(d.p.yt)) == 0,
-			"quad case %zu: fx_conv_wide_i8 differs from the reference", ci);
-		free(want);
-		free(got);
+		expect_wide_same(cc, &d, "quad ", ci);
 		conv_free(&d);
 	}
 }
