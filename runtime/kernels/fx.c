@@ -2208,18 +2208,10 @@ fx_wide_tile_q(const uint8_t *xq, int64_t qs, int32_t nq, const int32_t *wq, int
 		__m256i x0 = _mm256_loadu_si256((const __m256i *)xq), b;
 		if (nv == 2) {
 			__m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + 32));
-			b = _mm256_set1_epi32(wq[0]);
-			FX_QMAC(c00, x0, b);
-			FX_QMAC(c01, x1, b);
-			b = _mm256_set1_epi32(wq[1]);
-			FX_QMAC(c10, x0, b);
-			FX_QMAC(c11, x1, b);
-			b = _mm256_set1_epi32(wq[2]);
-			FX_QMAC(c20, x0, b);
-			FX_QMAC(c21, x1, b);
-			b = _mm256_set1_epi32(wq[3]);
-			FX_QMAC(c30, x0, b);
-			FX_QMAC(c31, x1, b);
+#define FX_QROW2(k, c0, c1) b = _mm256_set1_epi32(wq[k]); FX_QMAC(c0, x0, b); FX_QMAC(c1, x1, b);
+			FX_QROW2(0, c00, c01) FX_QROW2(1, c10, c11)
+			FX_QROW2(2, c20, c21) FX_QROW2(3, c30, c31)
+#undef FX_QROW2
 		} else {
 			FX_QMAC(c00, x0, _mm256_set1_epi32(wq[0]));
 			FX_QMAC(c10, x0, _mm256_set1_epi32(wq[1]));
